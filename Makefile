@@ -1,0 +1,36 @@
+# The two commands of the README. Both set up what they need on a fresh machine.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+TESTSTAMP := $(VENV)/.installed-test
+
+.PHONY: site test clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TESTSTAMP): $(STAMP) package.json
+	$(BIN)/pip install --quiet -e '.[test]'
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (as root: apt-get install chromium)"; exit 1; fi; \
+	fi
+	@if [ ! -d node_modules/axe-core ]; then npm install --no-audit --no-fund --silent; fi
+	touch $@
+
+site: $(STAMP)
+	$(BIN)/biliktilik validate
+	$(BIN)/biliktilik build
+
+test: $(TESTSTAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf site print .pytest_cache

@@ -1,0 +1,194 @@
+"""Load every YAML record under data/ into one checked :class:`Dataset`.
+
+Per-file work (read, parse, schema check) is cached by path, size and mtime, so
+after a change to one file only that file is read again. Cross-file checks and
+rule checks always run on the whole dataset (see :mod:`biliktilik.checks`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schemas
+from .findings import Finding
+from .schemacheck import Checker
+from .yamlload import load_file, position
+
+log = logging.getLogger(__name__)
+
+_CHECKERS = {kind: Checker(schema, kind) for kind, schema in schemas.SCHEMAS.items()}
+_CODE_FILES = ("schemas.py", "schemacheck.py", "yamlload.py", "dataset.py", "findings.py")
+
+
+def _code_version() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _CODE_FILES:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+CODE_VERSION = _code_version()
+
+
+@dataclass
+class Record:
+    kind: str
+    id: str
+    file: str  # as shown in findings, e.g. data/cohorts/2026-03.yaml
+    data: dict
+
+    def at(self, *path, of_key=False):
+        """(line, column) of a key path inside this record, e.g. at('listeners', 3, 'attendance')."""
+        node = self.data
+        for step in path[:-1]:
+            node = node[step]
+        return position(node, path[-1], of_key=of_key) if path else position(node)
+
+    def finding(self, path, severity, code, message, source=None):
+        line, col = self.at(*path) if path else position(self.data)
+        return Finding(self.file, line, col, severity, code, message, source)
+
+
+@dataclass
+class Dataset:
+    root: Path
+    rulesets: dict[str, Record] = field(default_factory=dict)
+    organisations: dict[str, Record] = field(default_factory=dict)
+    programmes: dict[str, Record] = field(default_factory=dict)
+    cohorts: dict[str, Record] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    files_read: int = 0
+    files_cached: int = 0
+
+    def of_kind(self, kind: str) -> dict[str, Record]:
+        return getattr(self, kind + "s")
+
+    @property
+    def errors(self):
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def display_path(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def default_cache_dir(data_dir: Path) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return base / "biliktilik" / key
+
+
+def _parse_one(path: Path, kind: str, display: str):
+    findings: list[Finding] = []
+    data = load_file(path, display, findings)
+    if data is not None:
+        findings.extend(_CHECKERS[kind](data, display))
+    return data, findings
+
+
+class _Cache:
+    """One pickle per data file, keyed by its absolute path; valid while size and mtime match."""
+
+    def __init__(self, directory: Path | None):
+        self.dir = directory
+        if directory is not None:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                self.dir = None
+
+    def _file(self, path: Path) -> Path:
+        return self.dir / (hashlib.sha1(str(path).encode()).hexdigest() + ".pickle")
+
+    def get(self, path: Path, stamp, display: str):
+        if self.dir is None:
+            return None
+        try:
+            with open(self._file(path), "rb") as fh:
+                saved_stamp, saved_display, result = pickle.load(fh)
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+        if saved_stamp != stamp or saved_display != display:
+            return None
+        return result
+
+    def put(self, path: Path, stamp, display: str, result):
+        if self.dir is None:
+            return
+        target = self._file(path)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                pickle.dump((stamp, display, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            log.debug("cache write failed for %s", path)
+
+
+def discover(data_dir: Path):
+    """Yield (path, kind) for every record file, and findings for files in no known folder."""
+    found, stray = [], []
+    for path in sorted(data_dir.rglob("*")):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(data_dir).parts):
+            continue
+        rel = path.relative_to(data_dir)
+        if path.suffix not in (".yaml", ".yml"):
+            if path.suffix not in (".md", ".txt") and path.name not in ("README",):
+                stray.append(path)
+            continue
+        kind = schemas.FOLDERS.get(rel.parts[0]) if len(rel.parts) == 2 else None
+        if kind is None:
+            stray.append(path)
+            continue
+        found.append((path, kind))
+    return found, stray
+
+
+def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
+    data_dir = Path(data_dir)
+    ds = Dataset(root=data_dir)
+    if not data_dir.is_dir():
+        ds.findings.append(Finding(display_path(data_dir), 1, 1, "error", "data.missing",
+                                   "the data folder does not exist"))
+        return ds
+    cache = _Cache((Path(cache_dir) if cache_dir else default_cache_dir(data_dir)) if use_cache else None)
+    files, stray = discover(data_dir)
+    for path in stray:
+        ds.findings.append(Finding(display_path(path), 1, 1, "error", "data.unknown-file",
+                                   f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"))
+    first_seen: dict[tuple[str, str], Record] = {}
+    for path, kind in files:
+        display = display_path(path)
+        st = path.stat()
+        stamp = (st.st_size, st.st_mtime_ns, CODE_VERSION)
+        result = cache.get(path.resolve(), stamp, display)
+        if result is None:
+            result = _parse_one(path, kind, display)
+            cache.put(path.resolve(), stamp, display, result)
+            ds.files_read += 1
+        else:
+            ds.files_cached += 1
+        data, findings = result
+        ds.findings.extend(findings)
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            continue
+        record = Record(kind, data["id"], display, data)
+        previous = first_seen.get((kind, record.id))
+        if previous is not None:
+            ds.findings.append(record.finding(("id",), "error", f"{kind}.duplicate-id",
+                                              f"{kind} id '{record.id}' is already used by {previous.file}"))
+            continue
+        first_seen[(kind, record.id)] = record
+        ds.of_kind(kind)[record.id] = record
+    log.info("read %d file(s), %d from cache", ds.files_read, ds.files_cached)
+    return ds

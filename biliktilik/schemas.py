@@ -1,0 +1,306 @@
+"""Cerberus schemas of every record kind. Unknown keys are errors everywhere.
+
+These are plain cerberus schemas: ``cerberus.Validator(SCHEMAS[kind])`` validates
+the same documents (see tests/test_schemas.py). The validator compiles them with
+:mod:`biliktilik.schemacheck` for speed and for line numbers.
+"""
+
+from __future__ import annotations
+
+ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*", "meta": {"format": "lower-case-id"}}
+TEXT = {"type": "string", "empty": False}
+TEXTS = {"type": "list", "schema": TEXT}
+LANG = {"type": "string", "allowed": ["kk", "ru", "en"]}
+FORMATS = ["full_time", "distance", "blended", "one_week"]
+BILINGUAL = {"type": "dict", "schema": {"kk": {**TEXT, "required": True}, "ru": TEXT}}
+BILINGUAL_RU = {"type": "dict", "schema": {"kk": {**TEXT, "required": True}, "ru": {**TEXT, "required": True}}}
+SOURCE = {"type": "string", "regex": r"([a-z0-9-]+#)?[a-z0-9-]+", "meta": {"format": "[document#]anchor, e.g. p24-3"}}
+MONTH_DAY = {"type": "string", "regex": r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", "meta": {"format": "MM-DD"}}
+
+
+def _rule(value_schema: dict) -> dict:
+    return {"type": "dict", "schema": {
+        "value": {**value_schema, "required": True},
+        "source": {**SOURCE, "required": True},
+        "note": TEXT,
+    }}
+
+
+HOURS_CLASS = {"type": "dict", "schema": {
+    "id": {**ID, "required": True},
+    "name": BILINGUAL,
+    "kind": {"type": "string", "allowed": ["course", "internship"], "required": True},
+    "abroad": {"type": "boolean"},
+    "min": {"type": "integer", "min": 0},
+    "max": {"type": "integer", "min": 0},
+    "above": {"type": "integer", "min": 0},  # strictly more than
+    "max_months": {"type": "integer", "min": 1},
+}}
+
+WORK_OFF_ROW = {"type": "dict", "schema": {
+    "row": {"type": "integer", "required": True},
+    "printed": {**TEXT, "required": True},
+    "from": {"type": "integer", "min": 0},
+    "to": {"type": "integer", "min": 0},
+    "above": {"type": "integer", "min": 0},
+    "exactly": {"type": "integer", "min": 0},
+    "months": {"type": "integer", "min": 0, "required": True},
+}}
+
+STAFF_OBLIGATION = {"type": "dict", "schema": {
+    "staff_group": {"type": "string", "allowed": ["teaching", "management", "administrative"], "required": True},
+    "interval_years": {"type": "integer", "min": 1, "required": True},
+    "min_hours": {"type": "integer", "min": 1},
+    "area": TEXT,
+}}
+
+RULES = {
+    "academic_hour_minutes": _rule({"type": "integer", "min": 1}),
+    "hours_classes": _rule({"type": "list", "schema": HOURS_CLASS, "minlength": 1}),
+    "formats": _rule({"type": "list", "allowed": FORMATS}),
+    "attendance_min": _rule({"type": "float", "min": 0.0, "max": 1.0}),
+    "final_test_min": _rule({"type": "float", "min": 0.0, "max": 1.0}),
+    "certificate_validity_years": _rule({"type": "integer", "min": 1}),
+    "certificate_signer": _rule(BILINGUAL),
+    "certificate_seal": _rule(BILINGUAL),
+    "certificate_shows_hours": _rule({"type": "boolean"}),
+    "certificate_qr": _rule({"type": "boolean"}),
+    "post_course_support_months": _rule({"type": "integer", "min": 1}),
+    "post_course_plan": _rule({"type": "boolean"}),
+    "post_course_report_due_months": _rule({"type": "integer", "min": 1}),
+    "monitoring_interval_years": _rule({"type": "integer", "min": 1}),
+    "reassessment_per_year": _rule({"type": "integer", "min": 1}),
+    "applications_due": _rule(MONTH_DAY),
+    "district_plans_due": _rule(MONTH_DAY),
+    "regional_plans_due": _rule(MONTH_DAY),
+    "staff_plan_due": _rule(MONTH_DAY),
+    "listener_lists_months_before": _rule({"type": "integer", "min": 0}),
+    "nobd_working_days": _rule({"type": "integer", "min": 1}),
+    "group_min_applications": _rule({"type": "integer", "min": 1}),
+    "course_hours": _rule({"type": "list", "schema": {"type": "dict", "schema": {
+        "kind": {**ID, "required": True}, "name": BILINGUAL, "hours": {"type": "integer", "min": 1, "required": True}}}}),
+    "trainer_requirements": _rule({"type": "list", "schema": TEXT}),
+    "staff_obligations": _rule({"type": "list", "schema": STAFF_OBLIGATION}),
+    "competence_groups": _rule({"type": "dict", "schema": {"teaching": TEXTS, "administrative": TEXTS}}),
+    "work_off": _rule({"type": "list", "schema": WORK_OFF_ROW}),
+}
+
+RULESET = {
+    "id": {**ID, "required": True},
+    "title": {**BILINGUAL, "required": True},
+    "document": {**ID, "required": True},
+    "citation": {**TEXT, "required": True},
+    "rules": {"type": "dict", "required": True, "schema": RULES},
+}
+
+PERSON = {"type": "dict", "schema": {
+    "surname": {**TEXT, "required": True},
+    "given": {**TEXT, "required": True},
+    "patronymic": TEXT,
+}}
+
+ORGANISATION = {
+    "id": {**ID, "required": True},
+    "name": {**BILINGUAL_RU, "required": True},
+    "short_name": BILINGUAL,
+    "kind": {"type": "string", "allowed": ["provider", "university", "conservatory", "institute"], "required": True},
+    "description": BILINGUAL,
+    "city": BILINGUAL,
+    "website": {"type": "string", "regex": r"https?://\S+"},
+    "head": {"type": "dict", "required": True, "schema": {
+        "title": {**BILINGUAL_RU, "required": True},
+        "name": {**TEXT, "required": True},
+    }},
+    "ruleset": {**ID, "required": True},
+    "document": ID,
+    "citation": TEXT,
+    "rules": {"type": "dict", "schema": RULES},
+    "registration_prefix": {"type": "string", "regex": r"[A-ZА-ЯӘҒҚҢӨҰҮҺІ0-9-]+"},
+}
+
+_BLOCK_TEXT = {"type": ["string", "list"]}
+
+TOPIC = {"type": "dict", "schema": {
+    "number": {**TEXT, "required": True},
+    "title": {**TEXT, "required": True},
+    "hour_cells": {"type": "list", "schema": {"type": "integer", "min": 0}},
+    "hours": {"type": "integer", "min": 0, "required": True},
+}}
+
+MODULE = {"type": "dict", "schema": {
+    "number": {**TEXT, "required": True},
+    "title": {**TEXT, "required": True},
+    "title_ru": TEXT,
+    "hour_cells": {"type": "list", "schema": {"type": "integer", "min": 0}},
+    "hours": {"type": "integer", "min": 0, "required": True},
+    "description": TEXT,
+    "topics": {"type": "list", "schema": TOPIC},
+}}
+
+SCALE = {"type": "list", "schema": {"type": "dict", "schema": {
+    "grade": {"type": "integer", "required": True},
+    "label": {**TEXT, "required": True},
+    "min": {"type": "integer", "required": True},
+    "max": {"type": "integer", "required": True},
+}}}
+
+POINTS = {"type": "dict", "keysrules": {"type": "integer", "min": 0}, "valuesrules": TEXT}
+
+PROGRAMME = {
+    "id": {**ID, "required": True},
+    "organisation": {**ID, "required": True},
+    "title": {**BILINGUAL_RU, "required": True},
+    "audience": {**BILINGUAL, "required": True},
+    "hours": {"type": "integer", "min": 1, "required": True},
+    "kind": {"type": "string", "allowed": ["course", "internship"]},
+    "course_kind": ID,
+    "abroad": {"type": "boolean"},
+    "languages": {"type": "list", "allowed": ["kk", "ru", "en"], "required": True, "minlength": 1},
+    "formats": {"type": "list", "allowed": FORMATS, "required": True, "minlength": 1},
+    "summary": TEXT,
+    "legal_basis": TEXTS,
+    "glossary": {"type": "list", "schema": {"type": "dict", "schema": {
+        "term": {**TEXT, "required": True}, "definition": {**TEXT, "required": True}}}},
+    "thematic_plan": {"type": "dict", "required": True, "schema": {
+        "columns": TEXTS,
+        "modules": {"type": "list", "schema": MODULE, "minlength": 1, "required": True},
+        "total": {"type": "dict", "schema": {
+            "hour_cells": {"type": "list", "schema": {"type": "integer", "min": 0}},
+            "hours": {"type": "integer", "min": 0, "required": True}}},
+    }},
+    "aim": TEXT,
+    "tasks": TEXTS,
+    "outcomes": {"type": "dict", "schema": {"knows": TEXTS, "can_do": TEXTS, "can_apply": TEXTS}},
+    "structure": TEXT,
+    "delivery": {"type": "dict", "schema": {
+        "full_time": {"type": "dict", "schema": {"hours": {"type": "integer", "required": True}, "text": TEXT}},
+        "one_week": {"type": "dict", "schema": {"hours_factor": {"type": "float", "min": 0.0, "max": 1.0, "required": True}, "text": TEXT}},
+        "blended": {"type": "dict", "schema": {
+            "full_time": {"type": "integer", "min": 0, "required": True},
+            "distance": {"type": "integer", "min": 0, "required": True},
+            "self_study": {"type": "integer", "min": 0, "required": True},
+            "text": TEXT}},
+        "methods": _BLOCK_TEXT,
+    }},
+    "assessment": {"type": "dict", "schema": {
+        "text": _BLOCK_TEXT,
+        "lesson_plan": {"type": "dict", "schema": {
+            "aim": TEXT,
+            "criteria": {"type": "list", "schema": {"type": "dict", "schema": {"title": {**TEXT, "required": True}, "items": TEXTS}}},
+            "points": POINTS,
+            "max_per_criterion": {"type": "integer", "min": 1},
+            "duration_minutes": {"type": "list", "schema": {"type": "integer", "min": 1}},
+            "rubric": {"type": "list", "schema": {"type": "dict", "schema": {"title": {**TEXT, "required": True}, "items": TEXTS}}},
+        }},
+        "self_study": _BLOCK_TEXT,
+        "project": {"type": "dict", "schema": {
+            "text": _BLOCK_TEXT, "points": POINTS, "max_score": {"type": "integer", "min": 1, "required": True}, "scale": SCALE}},
+        "mini_lesson": {"type": "dict", "schema": {
+            "text": _BLOCK_TEXT, "criteria": TEXTS, "points": POINTS,
+            "max_per_criterion": {"type": "integer", "min": 1, "required": True}, "scale": SCALE}},
+    }},
+    "final_test": {"type": "dict", "schema": {
+        "text": _BLOCK_TEXT,
+        "bank_per_topic": {"type": "integer", "min": 1},
+        "items_per_topic": {"type": "integer", "min": 1},
+        "items": {"type": "integer", "min": 1},
+        "selection": {"type": "string", "allowed": ["random", "fixed"]},
+        "distribution": {"type": "list", "schema": {"type": "dict", "schema": {
+            "module": {**TEXT, "required": True}, "title": TEXT,
+            "hours": {"type": "integer", "min": 0, "required": True},
+            "questions": {"type": "integer", "min": 0, "required": True}}}},
+        "total_questions": {"type": "integer", "min": 0},
+    }},
+    "post_course_support": {"type": "dict", "schema": {"forms": TEXTS, "channels": TEXTS, "resources": TEXTS, "text": _BLOCK_TEXT}},
+    "literature": {"type": "dict", "schema": {"normative": TEXTS, "main": TEXTS, "additional": TEXTS, "other": TEXTS}},
+    "monitored": {"type": "list", "schema": {"type": "date"}},
+    "approved": {"type": "date"},
+}
+
+IIN = {"type": "string", "regex": r"\d{12}", "meta": {"format": "12 digits"}}
+
+LISTENER = {"type": "dict", "schema": {
+    "id": {**ID, "required": True},
+    "name": {**PERSON, "required": True},
+    "iin": {**IIN, "required": True},
+    "employer": {**TEXT, "required": True},
+    "position": {**TEXT, "required": True},
+    "phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": "a phone number"}},
+    "email": {"type": "string", "regex": r"[^@\s]+@[^@\s]+\.[^@\s]+", "meta": {"format": "an e-mail address"}},
+    "address": TEXT,
+    "region": TEXT,
+    "education": TEXT,
+    "speciality": TEXT,
+    "subjects": TEXT,
+    "attendance": {"type": "float", "min": 0.0, "max": 1.0},
+    "final_test": {"type": "dict", "schema": {
+        "score": {"type": "number", "min": 0, "required": True},
+        "max": {"type": "number", "min": 1, "required": True}}},
+    "grades": {"type": "dict", "keysrules": {"type": "string", "regex": r"\d+"},
+               "valuesrules": {"type": "integer", "min": 1, "max": 5}},
+    "outcome": {"type": "string", "allowed": ["certificate", "reference", "expelled", "internship_certificate"]},
+    "expelled": {"type": "dict", "schema": {"date": {"type": "date", "required": True}, "reason": {**TEXT, "required": True}}},
+    "retake_of": {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", "meta": {"format": "cohort-id/listener-id"}},
+    "retake_reason": TEXT,
+    "internship": {"type": "dict", "schema": {
+        "enterprise": {**TEXT, "required": True},
+        "from": {"type": "date", "required": True},
+        "to": {"type": "date", "required": True},
+        "hours": {"type": "integer", "min": 1, "required": True},
+        "speciality": TEXT,
+        "duties": TEXT,
+        "skills": TEXT,
+        "head": TEXT,
+    }},
+    "staff": {"type": "dict", "schema": {
+        "group": {"type": "string", "allowed": ["teaching", "management", "administrative"], "required": True},
+        "school": TEXT,
+        "area": TEXT,
+        "paid_amount": {"type": "integer", "min": 0},
+        "last_course": {"type": "dict", "schema": {
+            "title": TEXT, "date": {"type": "date", "required": True}, "hours": {"type": "integer", "min": 1, "required": True}}},
+    }},
+    "post_course": {"type": "dict", "schema": {
+        "plan": {"type": "date"}, "report": {"type": "date"}}},
+    "certificate": {"type": "dict", "schema": {
+        "number": {**TEXT, "required": True},
+        "token": {"type": "string", "regex": r"[A-Za-z0-9_-]{11,}", "required": True, "meta": {"format": "URL-safe token"}},
+        "issued": {"type": "date", "required": True},
+        "revoked": {"type": "dict", "schema": {"date": {"type": "date", "required": True}, "reason": {**TEXT, "required": True}}},
+        "replaces": TEXT,
+        "replaced_by": TEXT,
+    }},
+}}
+
+COHORT = {
+    "id": {**ID, "required": True},
+    "programme": {**ID, "required": True},
+    "organisation": {**ID, "required": True},
+    "format": {"type": "string", "allowed": FORMATS, "required": True},
+    "group": {"type": "string", "allowed": ["group", "individual"]},
+    "language": {**LANG, "required": True},
+    "start": {"type": "date", "required": True},
+    "end": {"type": "date", "required": True},
+    "application_deadline": {"type": "date"},
+    "seats": {"type": "integer", "min": 1, "required": True},
+    "city": BILINGUAL,
+    "venue": TEXT,
+    "trainers": {"type": "list", "schema": {"type": "dict", "schema": {
+        "name": {**TEXT, "required": True}, "qualification": TEXT}}},
+    "listeners": {"type": "list", "schema": LISTENER},
+}
+
+SCHEMAS = {
+    "ruleset": RULESET,
+    "organisation": ORGANISATION,
+    "programme": PROGRAMME,
+    "cohort": COHORT,
+}
+
+# data/<folder>/*.yaml -> record kind
+FOLDERS = {
+    "rulesets": "ruleset",
+    "organisations": "organisation",
+    "programmes": "programme",
+    "cohorts": "cohort",
+}

@@ -1,0 +1,35 @@
+"""load(data/) -> validate (schemas + rules) -> facts: the front of the pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import checks
+from .dataset import Dataset, load_dataset
+from .facts import Facts, compute
+from .findings import Finding, sort_findings
+
+
+@dataclass
+class Checked:
+    dataset: Dataset
+    facts: Facts
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(data_dir: Path, cache_dir: Path | None = None, use_cache: bool = True,
+             on: dt.date | None = None) -> Checked:
+    ds = load_dataset(data_dir, cache_dir, use_cache)
+    facts = compute(ds, on)
+    findings = sort_findings(ds.findings + checks.check(ds, facts))
+    return Checked(ds, facts, findings)
