@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 import yaml
 
 from .findings import BuildError, InvalidData
@@ -94,8 +95,8 @@ def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
         if lang != default:
             config["nav"] = _nav_for(cfg.get("nav"), lang)
         mkdocs_build(config)
-    except (MkDocsException, SystemExit) as exc:
-        raise BuildError(f"MkDocs failed for language '{lang}': {exc}") from exc
+    except (MkDocsException, SystemExit, jinja2.TemplateError, OSError) as exc:
+        raise BuildError(f"MkDocs failed for language '{lang}': {exc.__class__.__name__}: {exc}") from exc
 
 
 def _nav_for(nav, lang):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import iin as iin_mod
 from .dataset import Dataset, Record
 from .facts import Facts
 from .findings import Finding
@@ -403,11 +402,6 @@ def _listeners(ds, facts: Facts, out: _Out):
     for lf in facts.listeners:
         cohort, l, path = lf.cohort, lf.data, lf.path
         c = cohort.data
-        iin = l.get("iin")
-        if isinstance(iin, str) and len(iin) == 12 and iin.isdigit():
-            problem = iin_mod.problem(iin)
-            if problem:
-                out.add(cohort, path + ("iin",), "error", "listener.iin", f"invalid IIN: {problem}")
         test = l.get("final_test")
         if isinstance(test, dict) and _num(test.get("score")) and _num(test.get("max")) and test["score"] > test["max"]:
             out.add(cohort, path + ("final_test", "score"), "error", "listener.final-test-score",

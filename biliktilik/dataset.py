@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import schemas
+from . import iin, schemas
 from .findings import Finding
 from .schemacheck import Checker
-from .yamlload import load_file, position
+from .yamlload import Map, load_file, plain, position
 
 log = logging.getLogger(__name__)
 
 _CHECKERS = {kind: Checker(schema, kind) for kind, schema in schemas.SCHEMAS.items()}
-_CODE_FILES = ("schemas.py", "schemacheck.py", "yamlload.py", "dataset.py", "findings.py")
+_CODE_FILES = ("schemas.py", "schemacheck.py", "yamlload.py", "dataset.py", "findings.py", "iin.py")
 
 
 def _code_version() -> str:
@@ -42,13 +43,24 @@ class Record:
     id: str
     file: str  # as shown in findings, e.g. data/cohorts/2026-03.yaml
     data: dict
+    path: Path | None = None  # the file on disk, to find positions again for data that came from the cache
 
     def at(self, *path, of_key=False):
         """(line, column) of a key path inside this record, e.g. at('listeners', 3, 'attendance')."""
-        node = self.data
+        node = self.positioned()
         for step in path[:-1]:
             node = node[step]
         return position(node, path[-1], of_key=of_key) if path else position(node)
+
+    def positioned(self):
+        """The data with positions: as parsed, or parsed again when it came from the cache."""
+        if isinstance(self.data, Map) or self.path is None:
+            return self.data
+        cached = getattr(self, "_positioned", None)
+        if cached is None:
+            cached = load_file(self.path, self.file, []) or self.data
+            self._positioned = cached
+        return cached
 
     def finding(self, path, severity, code, message, source=None):
         line, col = self.at(*path) if path else position(self.data)
@@ -88,11 +100,30 @@ def default_cache_dir(data_dir: Path) -> Path:
     return base / "biliktilik" / key
 
 
+def _listener_iins(data, display) -> list[Finding]:
+    """IIN checksums: local to one file, so they run once and are cached with it."""
+    out = []
+    listeners = data.get("listeners") if isinstance(data, dict) else None
+    for i, listener in enumerate(listeners if isinstance(listeners, list) else []):
+        value = listener.get("iin") if isinstance(listener, dict) else None
+        if isinstance(value, str) and len(value) == 12 and value.isdigit():
+            wrong = iin.problem(value)
+            if wrong:
+                line, col = position(listener, "iin")
+                out.append(Finding(display, line, col, "error", "listener.iin", f"invalid IIN: {wrong}"))
+    return out
+
+
+FILE_CHECKS = {"cohort": (_listener_iins,)}
+
+
 def _parse_one(path: Path, kind: str, display: str):
     findings: list[Finding] = []
     data = load_file(path, display, findings)
     if data is not None:
         findings.extend(_CHECKERS[kind](data, display))
+        for check in FILE_CHECKS.get(kind, ()):
+            findings.extend(check(data, display))
     return data, findings
 
 
@@ -154,6 +185,50 @@ def discover(data_dir: Path):
     return found, stray
 
 
+def _stamp(path: Path):
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, CODE_VERSION)
+
+
+def _parse_and_cache(job):
+    path, kind, display, stamp, cache_dir = job
+    data, findings = _parse_one(path, kind, display)
+    result = (plain(data), findings)
+    _Cache(cache_dir).put(path.resolve(), stamp, display, result)
+    return result
+
+
+def _read_all(files, cache: _Cache, ds: Dataset):
+    """Each file's (data, findings): from the cache, else parsed (in worker processes when there are many)."""
+    results: list = [None] * len(files)
+    jobs = []
+    for i, (path, kind) in enumerate(files):
+        display = display_path(path)
+        stamp = _stamp(path)
+        hit = cache.get(path.resolve(), stamp, display)
+        if hit is not None:
+            results[i] = hit
+            ds.files_cached += 1
+        else:
+            jobs.append((i, (path, kind, display, stamp, cache.dir)))
+    ds.files_read = len(jobs)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parsed = pool.map(_parse_and_cache, [job for _, job in jobs], chunksize=64)
+        for (i, _), result in zip(jobs, parsed):
+            results[i] = result
+    else:
+        for i, (path, kind, display, stamp, cache_dir) in jobs:
+            data, findings = _parse_one(path, kind, display)
+            cache.put(path.resolve(), stamp, display, (plain(data), findings))
+            results[i] = (data, findings)  # keeps positions: no second parse for findings
+    return results
+
+
+PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
+
+
 def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
     data_dir = Path(data_dir)
     ds = Dataset(root=data_dir)
@@ -167,22 +242,14 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
         ds.findings.append(Finding(display_path(path), 1, 1, "error", "data.unknown-file",
                                    f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"))
     first_seen: dict[tuple[str, str], Record] = {}
-    for path, kind in files:
+    results = _read_all(files, cache, ds)
+    for (path, kind), result in zip(files, results):
         display = display_path(path)
-        st = path.stat()
-        stamp = (st.st_size, st.st_mtime_ns, CODE_VERSION)
-        result = cache.get(path.resolve(), stamp, display)
-        if result is None:
-            result = _parse_one(path, kind, display)
-            cache.put(path.resolve(), stamp, display, result)
-            ds.files_read += 1
-        else:
-            ds.files_cached += 1
         data, findings = result
         ds.findings.extend(findings)
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             continue
-        record = Record(kind, data["id"], display, data)
+        record = Record(kind, data["id"], display, data, path)
         previous = first_seen.get((kind, record.id))
         if previous is not None:
             ds.findings.append(record.finding(("id",), "error", f"{kind}.duplicate-id",

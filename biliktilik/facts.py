@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import os
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .dataset import Dataset, Record
@@ -25,10 +26,17 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+@lru_cache(maxsize=8192)
 def add_months(d: dt.date, months: int) -> dt.date:
     month0 = d.month - 1 + months
     year, month = d.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+    if d.day <= 28:
+        return dt.date(year, month, d.day)
+    last = 29 if month == 2 and calendar.isleap(year) else _DAYS[month - 1]
+    return dt.date(year, month, min(d.day, last))
 
 
 def add_years(d: dt.date, years: int) -> dt.date:
@@ -167,11 +175,11 @@ def _decide(lf: ListenerFacts, cohort: dict) -> None:
     if attendance is None and test is None:
         lf.outcome = None
         return
-    need_att = rules.attendance_min if rules else None
+    need_att = rules.get("attendance_min") if rules else None
     if isinstance(attendance, (int, float)) and need_att is not None and attendance < need_att.value:
         lf.failures.append(Failure("listener.attendance", ("attendance",),
                                    f"{attendance:g} is below the {need_att.value:g} required for a certificate", need_att))
-    need_test = rules.final_test_min if rules else None
+    need_test = rules.get("final_test_min") if rules else None
     if not isinstance(test, dict):
         lf.failures.append(Failure("listener.final-test", ("attendance",),
                                    "no final test result; a certificate needs the final test", need_test))
@@ -282,6 +290,11 @@ def _staff(ds: Dataset, facts: Facts) -> list[StaffFacts]:
 
 def _monitoring(ds: Dataset, facts: Facts):
     out = []
+    first_start: dict[str, dt.date] = {}
+    for c in ds.cohorts.values():
+        pid, start = c.data.get("programme"), c.data.get("start")
+        if isinstance(start, dt.date) and (pid not in first_start or start < first_start[pid]):
+            first_start[pid] = start
     for pid, prog in sorted(ds.programmes.items()):
         rules = facts.rules.get(prog.data.get("organisation"))
         interval = rules.value("monitoring_interval_years") if rules else None
@@ -290,10 +303,8 @@ def _monitoring(ds: Dataset, facts: Facts):
         monitored = [d for d in prog.data.get("monitored") or [] if isinstance(d, dt.date)]
         last = max(monitored) if monitored else None
         if last is None:
-            starts = [c.data["start"] for c in ds.cohorts.values()
-                      if c.data.get("programme") == pid and isinstance(c.data.get("start"), dt.date)]
             approved = prog.data.get("approved")
-            origin = approved if isinstance(approved, dt.date) else (min(starts) if starts else None)
+            origin = approved if isinstance(approved, dt.date) else first_start.get(pid)
             if origin is None:
                 continue
             due = add_years(origin, interval)

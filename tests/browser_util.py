@@ -247,9 +247,12 @@ def search_results(page, query: str, timeout_ms: int = 15000) -> list[dict]:
     placeholder = config["translations"]["search.result.placeholder"]
 
     box = page.locator("input[data-md-component='search-query']")
-    if not box.is_visible():
-        page.locator("label[for='__search']").first.click()
-    box.click()
+    opener = page.locator("header label[for='__search']").first
+    if opener.is_visible():  # phone/tablet: the search icon opens an overlay
+        opener.click()
+    else:
+        box.click()
+    box.focus()
     # Wait for the search worker to be ready (placeholder shown).
     page.wait_for_function(
         """(text) => {
