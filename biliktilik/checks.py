@@ -361,7 +361,7 @@ def _cohort(ds, facts: Facts, cohort: Record, out: _Out):
         if isinstance(lang, str) and lang not in (p.get("languages") or []):
             out.add(cohort, ("language",), "error", "cohort.language",
                     f"programme {prog.id} is not taught in '{lang}'; expected one of: {', '.join(p.get('languages') or [])}")
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and _num(p.get("hours")) and rules:
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end >= start and _num(p.get("hours")) and rules:
             hours = p["hours"] * (0.5 if c.get("format") == "one_week" else 1)
             days = (end - start).days + 1
             minutes = rules.value("academic_hour_minutes", 45)

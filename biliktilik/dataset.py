@@ -74,6 +74,7 @@ class Dataset:
     organisations: dict[str, Record] = field(default_factory=dict)
     programmes: dict[str, Record] = field(default_factory=dict)
     cohorts: dict[str, Record] = field(default_factory=dict)
+    ledgers: dict[str, Record] = field(default_factory=dict)  # data/ledger.yaml, id 'ledger'
     findings: list[Finding] = field(default_factory=list)
     files_read: int = 0
     files_cached: int = 0
@@ -178,6 +179,8 @@ def discover(data_dir: Path):
                 stray.append(path)
             continue
         kind = schemas.FOLDERS.get(rel.parts[0]) if len(rel.parts) == 2 else None
+        if len(rel.parts) == 1:
+            kind = schemas.FILES.get(rel.name)
         if kind is None:
             stray.append(path)
             continue
@@ -240,16 +243,20 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
     files, stray = discover(data_dir)
     for path in stray:
         ds.findings.append(Finding(display_path(path), 1, 1, "error", "data.unknown-file",
-                                   f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"))
+                                   f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"
+                                   f" (or {', '.join(sorted(schemas.FILES))})"))
     first_seen: dict[tuple[str, str], Record] = {}
     results = _read_all(files, cache, ds)
     for (path, kind), result in zip(files, results):
         display = display_path(path)
         data, findings = result
         ds.findings.extend(findings)
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        if not isinstance(data, dict):
             continue
-        record = Record(kind, data["id"], display, data, path)
+        rid = path.stem if kind in schemas.FILES.values() else data.get("id")
+        if not isinstance(rid, str):
+            continue
+        record = Record(kind, rid, display, data, path)
         previous = first_seen.get((kind, record.id))
         if previous is not None:
             ds.findings.append(record.finding(("id",), "error", f"{kind}.duplicate-id",

@@ -19,7 +19,7 @@ import difflib
 import re
 
 from .findings import Finding
-from .yamlload import position
+from .yamlload import Invalid, position
 
 _TYPES = {
     "string": (str,),
@@ -132,6 +132,8 @@ class Checker:
             out.append(Finding(file, line, col, "error", code, message))
 
         def check(container, key, value, file, out):
+            if isinstance(value, Invalid):  # reported where it was read
+                return
             if value is None:
                 if not nullable:
                     fail(container, key, file, out, f"'{key}' has no value; expected {expected_types or 'a value'}")

@@ -290,11 +290,39 @@ COHORT = {
     "listeners": {"type": "list", "schema": LISTENER},
 }
 
+REGISTRATION_NUMBER = {"type": "string", "regex": r"[A-ZА-ЯӘҒҚҢӨҰҮҺІ0-9-]+-\d{4}-\d{4,}",
+                       "meta": {"format": "PREFIX-YEAR-SERIAL, e.g. NIT-2026-0007"}}
+
+# data/ledger.yaml: every certificate ever issued (see biliktilik.issuing, biliktilik.ledger_checks)
+LEDGER_ENTRY = {"type": "dict", "schema": {
+    "number": {**REGISTRATION_NUMBER, "required": True},
+    "token": {"type": "string", "regex": r"[A-Za-z0-9_-]{11,}", "required": True, "meta": {"format": "URL-safe token"}},
+    "listener": {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", "required": True,
+                 "meta": {"format": "cohort-id/listener-id"}},
+    "issued": {"type": "date", "required": True},
+    "status_index": {"type": "integer", "min": 0, "required": True},
+    "hash": {"type": "string", "regex": r"[0-9a-f]{64}", "required": True, "meta": {"format": "64 hex digits (sha256)"}},
+    "facts": {**TEXT, "required": True},
+    "revoked": {"type": "dict", "schema": {"date": {"type": "date", "required": True}, "reason": {**TEXT, "required": True}}},
+    "replaces": REGISTRATION_NUMBER,
+    "replaced_by": REGISTRATION_NUMBER,
+}}
+
+LEDGER = {
+    "certificates": {"type": "list", "schema": LEDGER_ENTRY, "required": True},
+}
+
 SCHEMAS = {
     "ruleset": RULESET,
     "organisation": ORGANISATION,
     "programme": PROGRAMME,
     "cohort": COHORT,
+    "ledger": LEDGER,
+}
+
+# data/<name>: single files that are records of their own (their id is the file's stem)
+FILES = {
+    "ledger.yaml": "ledger",
 }
 
 # data/<folder>/*.yaml -> record kind

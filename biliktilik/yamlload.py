@@ -20,7 +20,13 @@ except ImportError:  # pragma: no cover
 
 from .findings import Finding
 
-__all__ = ["Map", "Seq", "load_text", "load_file", "plain", "position"]
+__all__ = ["Invalid", "Map", "Seq", "load_text", "load_file", "plain", "position"]
+
+
+class Invalid(str):
+    """A scalar that could not be constructed (already reported); later checks pass over it."""
+
+    __slots__ = ()
 
 
 class Map(dict):
@@ -157,12 +163,12 @@ class _Constructor:
             if not match:
                 self.error(node, "yaml.datetime",
                            f"'{value}' has a time of day; write a date as YYYY-MM-DD")
-                return value
+                return Invalid(value)
             try:
                 return dt.date(*map(int, match.groups()))
             except ValueError as exc:
                 self.error(node, "yaml.date", f"impossible date '{value}' ({exc}); expected a real date YYYY-MM-DD")
-                return value
+                return Invalid(value)
         self.error(node, "yaml.tag", f"unsupported tag '{tag}'")
         return value
 
@@ -182,12 +188,14 @@ def load_text(text: str, file: str, findings: list[Finding]):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
-        if "\t" in problem or "'\\t'" in problem:
-            message = "tab character; YAML is indented with spaces only"
+        if "tab" in problem or "\t" in problem:
+            message = "tab character; YAML is indented with spaces only, replace the tab with spaces"
         else:
             message = f"invalid YAML: {problem}"
             if exc.context:
-                message += f" ({exc.context})"
+                started = exc.context_mark
+                where = f" started on line {started.line + 1}" if started and started.line + 1 != line else ""
+                message += f" ({exc.context}{where})"
             if "mapping values are not allowed" in problem:
                 message += "; put a value that contains ': ' in quotes"
         findings.append(Finding(file, line, col, "error", "yaml.syntax", message))

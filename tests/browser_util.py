@@ -44,6 +44,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
+    # Checks never reach the network: no host resolves except the loopback.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, "
+    "EXCLUDE 127.0.0.1, EXCLUDE [::1]",
 ]
 
 #: axe-core rule tags checked by :func:`axe_violations` by default.
@@ -139,19 +142,31 @@ def all_requests(page, url: str, settle_ms: int = 500) -> list[str]:
     """Load ``url`` in ``page`` and return every request URL it made.
 
     Listens on the page's browser context, so requests made by the search
-    web worker are included. Waits for network idle plus ``settle_ms``.
+    web worker are included. Requests to other hosts are recorded but
+    aborted (and :func:`launch` resolves no host name but localhost), so a
+    failing check never sends traffic off the machine. Waits for network
+    idle plus ``settle_ms``.
     """
     seen: list[str] = []
 
     def on_request(request):
         seen.append(request.url)
 
+    def route(route):
+        # Record, but never send, requests to other hosts.
+        if is_local_url(route.request.url):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
     context = page.context
     context.on("request", on_request)
+    context.route("**/*", route)
     try:
         page.goto(url, wait_until="networkidle")
         page.wait_for_timeout(settle_ms)
     finally:
+        context.unroute("**/*", route)
         context.remove_listener("request", on_request)
     return seen
 

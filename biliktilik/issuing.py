@@ -1,0 +1,440 @@
+"""Issuing, correcting and revoking certificates: the only code that writes data/.
+
+``issue`` gives every listener of a cohort who passed and holds no certificate yet a
+registration number (``PREFIX-YEAR-SERIAL`` per organisation and year, never reused:
+the next serial is one above every number ever recorded, in the cohorts and in the
+ledger, revoked and replaced ones included) and a random URL-safe verification token,
+and writes them back into the cohort file with ruamel.yaml's round trip, so comments
+and layout stay as they were. Each certificate is appended to ``data/ledger.yaml``
+with the canonical facts it states and their hash (see :mod:`biliktilik.certificates`);
+the validator compares later data against it (:mod:`biliktilik.ledger_checks`).
+
+Numbers and tokens are made here, once, at issue time; building never invents them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
+
+from .certificates import canonical, certificate_facts, facts_hash
+from .dataset import display_path
+from .facts import today
+from .findings import BiliktilikError, InvalidData, UsageError, sort_findings
+
+LEDGER_FILE = "ledger.yaml"
+TOKEN_BYTES = 9  # 72 random bits -> 12 URL-safe characters: short enough for a small QR code
+SERIAL_DIGITS = 4
+NUMBER_RE = re.compile(r"^(?P<prefix>.+)-(?P<year>\d{4})-(?P<serial>\d+)$")
+
+LEDGER_HEADER = """\
+# The certificate ledger: every certificate ever issued, appended by `biliktilik issue`
+# (Order 95, p. 29 and p. 33). Each entry keeps the facts the certificate states and
+# their sha256; the validator reports any later change to them. Do not edit entries:
+# record a change as a correction (`biliktilik correct`) or a revocation
+# (`biliktilik revoke`). Numbers and tokens are never reused.
+"""
+
+
+class IssueError(BiliktilikError):
+    """Issuing, correcting or revoking could not be done; nothing was written."""
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def parse_number(number: str):
+    m = NUMBER_RE.match(number or "")
+    return (m["prefix"], int(m["year"]), int(m["serial"])) if m else None
+
+
+def format_number(prefix: str, year: int, serial: int) -> str:
+    return f"{prefix}-{year:04d}-{serial:0{SERIAL_DIGITS}d}"
+
+
+class Numbers:
+    """Every registration number and token ever recorded; hands out the next free ones."""
+
+    def __init__(self, numbers=(), tokens=()):
+        self.used = set(numbers)
+        self.tokens = set(tokens)
+        self.top: dict[tuple[str, int], int] = {}
+        for n in self.used:
+            parsed = parse_number(n)
+            if parsed:
+                key = parsed[:2]
+                self.top[key] = max(self.top.get(key, 0), parsed[2])
+
+    def next(self, prefix: str, year: int) -> str:
+        serial = self.top.get((prefix, year), 0) + 1
+        number = format_number(prefix, year, serial)
+        while number in self.used:  # a hand-written number in another form
+            serial += 1
+            number = format_number(prefix, year, serial)
+        self.top[(prefix, year)] = serial
+        self.used.add(number)
+        return number
+
+    def token(self, make=new_token) -> str:
+        while True:
+            t = make()
+            if t not in self.tokens:
+                self.tokens.add(t)
+                return t
+
+
+def recorded_numbers(ds) -> Numbers:
+    """Numbers and tokens in the cohorts and in the ledger (every entry, whatever its status)."""
+    numbers, tokens = [], []
+    for cohort in ds.cohorts.values():
+        for listener in cohort.data.get("listeners") or []:
+            cert = listener.get("certificate") if isinstance(listener, dict) else None
+            if isinstance(cert, dict):
+                numbers.append(cert.get("number"))
+                tokens.append(cert.get("token"))
+                if isinstance(cert.get("replaces"), str):
+                    numbers.append(cert["replaces"])
+    for entry in ledger_entries(ds):
+        for key in ("number", "replaces", "replaced_by"):
+            if isinstance(entry.get(key), str):
+                numbers.append(entry[key])
+        tokens.append(entry.get("token"))
+    return Numbers([n for n in numbers if isinstance(n, str)], [t for t in tokens if isinstance(t, str)])
+
+
+def ledger_record(ds):
+    return ds.ledgers.get(Path(LEDGER_FILE).stem)
+
+
+def ledger_entries(ds) -> list[dict]:
+    rec = ledger_record(ds)
+    entries = rec.data.get("certificates") if rec is not None else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+# -- round-trip YAML -----------------------------------------------------------
+
+def _yaml() -> YAML:
+    y = YAML()
+    y.preserve_quotes = True
+    y.width = 1 << 20  # never fold a long line
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def _load_rt(path: Path):
+    try:
+        return _yaml().load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise IssueError(f"cannot read {display_path(path)}: {exc}") from exc
+
+
+def _dump_rt(data) -> str:
+    buf = io.StringIO()
+    _yaml().dump(data, buf)
+    return buf.getvalue()
+
+
+def _write_atomically(path: Path, text: str):
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _last_item(node):
+    """(container, key) of the item written last inside ``node`` (where a trailing comment hangs)."""
+    while True:
+        if isinstance(node, CommentedMap) and node:
+            key = list(node.keys())[-1]
+        elif isinstance(node, CommentedSeq) and node:
+            key = len(node) - 1
+        else:
+            return None
+        value = node[key]
+        if isinstance(value, (CommentedMap, CommentedSeq)) and value and not _comment(node, key):
+            node = value
+            continue
+        return node, key
+
+
+def _comment(node, key):
+    entry = node.ca.items.get(key)
+    return entry[2] if entry and len(entry) > 2 else None
+
+
+def append_key(mapping: CommentedMap, key: str, value):
+    """Add ``key: value`` at the end of ``mapping``; comments that followed the old last
+    line (e.g. a comment before the next list item) move below the new lines."""
+    holder = _last_item(mapping)
+    mapping[key] = value
+    if holder is None:
+        return
+    node, last = holder
+    token = _comment(node, last)
+    if token is None:
+        return
+    new_holder = _last_item(value) if isinstance(value, (CommentedMap, CommentedSeq)) else (mapping, key)
+    target, target_key = new_holder
+    text = token.value
+    if text.startswith("#"):  # an end-of-line comment stays on its line; what follows it moves
+        head, _, rest = text.partition("\n")
+        token.value = head + "\n"
+        if not rest:
+            return
+        moved = CommentToken("\n" + rest, CommentMark(0), None)
+    else:
+        node.ca.items[last][2] = None
+        moved = token
+    target.ca.items.setdefault(target_key, [None, None, None, None])[2] = moved
+
+
+def _cert_map(number: str, token: str, issued: dt.date, replaces: str | None = None) -> CommentedMap:
+    m = CommentedMap()
+    m["number"] = number
+    m["token"] = token
+    m["issued"] = issued
+    if replaces:
+        m["replaces"] = replaces
+    return m
+
+
+def _ledger_entry(number, token, ref, issued, index, facts, replaces=None) -> CommentedMap:
+    e = CommentedMap()
+    e["number"] = number
+    e["token"] = token
+    e["listener"] = ref
+    e["issued"] = issued
+    e["status_index"] = index
+    if replaces:
+        e["replaces"] = replaces
+    e["hash"] = facts_hash(facts)
+    e["facts"] = canonical(facts).decode("utf-8")
+    return e
+
+
+def _load_ledger(data_dir: Path):
+    path = data_dir / LEDGER_FILE
+    if path.exists():
+        doc = _load_rt(path)
+        if not isinstance(doc, CommentedMap) or not isinstance(doc.get("certificates"), list):
+            raise IssueError(f"{display_path(path)}: expected a mapping with a 'certificates' list")
+        return path, doc
+    doc = _yaml().load(LEDGER_HEADER + "certificates: []\n")
+    doc["certificates"] = CommentedSeq()
+    return path, doc
+
+
+def _find_listener(doc, listener_id: str, file: str):
+    for item in doc.get("listeners") or []:
+        if isinstance(item, CommentedMap) and item.get("id") == listener_id:
+            return item
+    raise IssueError(f"{file}: listener '{listener_id}' not found on re-reading the file")
+
+
+def _next_index(entries) -> int:
+    indices = [e.get("status_index") for e in entries if isinstance(e, dict)]
+    return max([i for i in indices if isinstance(i, int)], default=-1) + 1
+
+
+# -- the checks before writing ----------------------------------------------------
+
+def _checked(data_dir: Path, on: dt.date | None = None):
+    from .validate import validate
+
+    return validate(data_dir, use_cache=False, on=on)
+
+
+def _refuse_errors(checked, files: set[str], what: str):
+    errors = [f for f in checked.errors if f.file in files]
+    if errors:
+        raise InvalidData(sort_findings(errors)).with_message(
+            f"{len(errors)} error(s) in {', '.join(sorted(files))}; {what}: fix them first, nothing was written")
+
+
+def _org_prefix(ds, org_id: str) -> str:
+    org = ds.organisations.get(org_id)
+    prefix = org.data.get("registration_prefix") if org else None
+    if not prefix:
+        raise IssueError(f"organisation '{org_id}' has no registration_prefix; add one to {org.file if org else 'its file'}")
+    return prefix
+
+
+@dataclass
+class Issued:
+    ref: str
+    number: str
+    token: str
+    issued: dt.date
+    name: str
+    replaces: str | None = None
+
+
+def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_token) -> list[Issued]:
+    """Give every listener of ``cohort_id`` who passed and holds no certificate a number and a token."""
+    data_dir = Path(data_dir)
+    checked = _checked(data_dir)
+    ds, facts = checked.dataset, checked.facts
+    cohort = ds.cohorts.get(cohort_id)
+    if cohort is None:
+        known = ", ".join(sorted(ds.cohorts)) or "none"
+        raise UsageError(f"unknown cohort '{cohort_id}'; known cohorts: {known}")
+    ledger_rec = ledger_record(ds)
+    _refuse_errors(checked, {cohort.file} | ({ledger_rec.file} if ledger_rec else set()), "no certificate was issued")
+    listeners = facts.of_cohort(cohort_id)
+    todo = [lf for lf in listeners if lf.passed and not isinstance(lf.data.get("certificate"), dict)]
+    if not todo:
+        held = sum(isinstance(lf.data.get("certificate"), dict) for lf in listeners)
+        pending = sum(lf.outcome is None for lf in listeners)
+        failed = sum(lf.outcome in ("reference", "expelled") for lf in listeners)
+        raise IssueError(f"nothing to issue in cohort '{cohort_id}': {len(listeners)} listener(s), {held} already hold a "
+                         f"certificate, {failed} did not pass, {pending} have no result yet")
+    when = facts.today
+    prefix = _org_prefix(ds, cohort.data.get("organisation"))
+    numbers = recorded_numbers(ds)
+    ledger_path, ledger = _load_ledger(data_dir)
+    entries = ledger["certificates"]
+    index = _next_index(entries)
+    doc = _load_rt(cohort.path)
+    out = []
+    for lf in todo:
+        issued = on or lf.completed
+        if not isinstance(issued, dt.date):
+            raise IssueError(f"{cohort.file}: listener '{lf.data.get('id')}' has no completion date; give --date")
+        if issued > when:
+            raise IssueError(f"cannot issue on {issued}, after today ({when}); the cohort '{cohort_id}' "
+                             f"{'ends' if on is None else 'would be dated'} {issued}")
+        number, token = numbers.next(prefix, issued.year), numbers.token(make_token)
+        cert = {"number": number, "token": token, "issued": issued}
+        lf.data["certificate"] = cert  # in memory only: to compute the facts it states
+        cfacts = certificate_facts(lf, ds)
+        entries.append(_ledger_entry(number, token, lf.ref, issued, index, cfacts))
+        index += 1
+        append_key(_find_listener(doc, lf.data.get("id"), cohort.file), "certificate", _cert_map(number, token, issued))
+        out.append(Issued(lf.ref, number, token, issued, _name(lf.data)))
+    _write_atomically(ledger_path, _dump_rt(ledger))  # the ledger first: its numbers are taken even if the next write fails
+    _write_atomically(cohort.path, _dump_rt(doc))
+    return out
+
+
+def _name(listener: dict) -> str:
+    from .certificates import holder_name
+
+    return holder_name(listener)
+
+
+def _entry_of(entries, number: str, ledger_file: str):
+    for e in entries:
+        if isinstance(e, dict) and e.get("number") == number:
+            return e
+    raise IssueError(f"no certificate {number} in {ledger_file}")
+
+
+def _holder_of(ds, facts, entry, number: str):
+    """The listener who holds ``number`` now (by the ledger's reference), and its cohort record."""
+    ref = entry.get("listener")
+    lf = facts.by_ref.get(ref)
+    cert = lf.data.get("certificate") if lf else None
+    if lf is None or not isinstance(cert, dict) or cert.get("number") != number:
+        raise IssueError(f"certificate {number} is not held by {ref} in the cohorts (the ledger says it was issued to {ref})")
+    return lf
+
+
+def revoke(data_dir, number: str, on: dt.date, reason: str):
+    """Record a revocation (date and reason) in the ledger and on the listener's certificate."""
+    data_dir = Path(data_dir)
+    if not reason or not reason.strip():
+        raise UsageError("a revocation needs a reason (--reason TEXT)")
+    checked = _checked(data_dir)
+    ds, facts = checked.dataset, checked.facts
+    ledger_path, ledger = _load_ledger(data_dir)
+    ledger_file = display_path(ledger_path)
+    entry = _entry_of(ledger["certificates"], number, ledger_file)
+    if entry.get("replaced_by"):
+        raise IssueError(f"certificate {number} was replaced by {entry['replaced_by']}; revoke that one instead")
+    if isinstance(entry.get("revoked"), dict):
+        raise IssueError(f"certificate {number} is already revoked ({entry['revoked'].get('date')}: {entry['revoked'].get('reason')})")
+    issued = entry.get("issued")
+    if isinstance(issued, dt.date) and on < issued:
+        raise IssueError(f"cannot revoke on {on}, before the certificate was issued ({issued})")
+    lf = _holder_of(ds, facts, entry, number)
+    _refuse_errors(checked, {lf.cohort.file, ledger_file}, "the revocation was not recorded")
+    record = CommentedMap()
+    record["date"] = on
+    record["reason"] = reason.strip()
+    entry["revoked"] = record
+    doc = _load_rt(lf.cohort.path)
+    cert = _find_listener(doc, lf.data.get("id"), lf.cohort.file).get("certificate")
+    mirror = CommentedMap()
+    mirror["date"], mirror["reason"] = on, reason.strip()
+    append_key(cert, "revoked", mirror)
+    _write_atomically(ledger_path, _dump_rt(ledger))
+    _write_atomically(lf.cohort.path, _dump_rt(doc))
+    return lf.ref
+
+
+def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_token) -> Issued:
+    """Issue a corrected certificate for an edited record; the old one stays, marked replaced.
+
+    The new certificate keeps the old one's issue date unless ``on`` is given, so a
+    correction does not extend the validity."""
+    data_dir = Path(data_dir)
+    checked = _checked(data_dir)
+    ds, facts = checked.dataset, checked.facts
+    ledger_path, ledger = _load_ledger(data_dir)
+    ledger_file = display_path(ledger_path)
+    entries = ledger["certificates"]
+    entry = _entry_of(entries, number, ledger_file)
+    if entry.get("replaced_by"):
+        raise IssueError(f"certificate {number} was already replaced by {entry['replaced_by']}")
+    if isinstance(entry.get("revoked"), dict):
+        raise IssueError(f"certificate {number} is revoked; a revoked certificate is not corrected")
+    lf = _holder_of(ds, facts, entry, number)
+    current = certificate_facts(lf, ds)
+    if current is not None and facts_hash(current) == entry.get("hash"):
+        raise IssueError(f"nothing to correct: the facts of {number} are as issued; edit the record first")
+    other = [f for f in checked.errors if f.file in (lf.cohort.file, ledger_file) and not f.code.startswith("ledger.")]
+    if other:
+        raise InvalidData(sort_findings(other)).with_message(
+            f"{len(other)} error(s) besides the change to {number}; fix them first, nothing was written")
+    issued = on or entry.get("issued")
+    if issued > facts.today:
+        raise IssueError(f"cannot issue on {issued}, after today ({facts.today})")
+    numbers = recorded_numbers(ds)
+    new_number = numbers.next(_org_prefix(ds, lf.cohort.data.get("organisation")), issued.year)
+    token = numbers.token(make_token)
+    cert = {"number": new_number, "token": token, "issued": issued, "replaces": number}
+    lf.data["certificate"] = cert
+    cfacts = certificate_facts(lf, ds)
+    entry["replaced_by"] = new_number
+    entries.append(_ledger_entry(new_number, token, lf.ref, issued, _next_index(entries), cfacts, replaces=number))
+    doc = _load_rt(lf.cohort.path)
+    listener = _find_listener(doc, lf.data.get("id"), lf.cohort.file)
+    old = listener["certificate"]
+    for key in list(old.keys()):
+        if key not in ("number", "token", "issued"):
+            del old[key]
+    old["number"], old["token"], old["issued"] = new_number, token, issued
+    append_key(old, "replaces", number)
+    _write_atomically(ledger_path, _dump_rt(ledger))
+    _write_atomically(lf.cohort.path, _dump_rt(doc))
+    return Issued(lf.ref, new_number, token, issued, _name(lf.data), replaces=number)

@@ -1,0 +1,48 @@
+"""Shared fixtures: the project's own data, copies of it to break, and the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+CLI = [sys.executable, "-m", "biliktilik"]
+
+
+def run_cli(*args, cwd=None, env=None, check=None):
+    """Run ``biliktilik ARGS`` in a subprocess, as a person would; returns CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env.setdefault("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23: the sample data's "today"
+    full_env.update(env or {})
+    proc = subprocess.run(CLI + [str(a) for a in args], cwd=cwd or ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=600)
+    if check is not None:
+        assert proc.returncode == check, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    return proc
+
+
+def findings_json(*args, **kw):
+    proc = run_cli("validate", "--format", "json", *args, **kw)
+    return proc, (json.loads(proc.stdout) if proc.stdout.strip() else [])
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of the shipped data/ under tmp_path/data."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path, monkeypatch):
+    """Each test gets its own validation cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")

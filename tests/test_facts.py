@@ -1,0 +1,93 @@
+"""Facts computed once: outcomes, validity, support, re-takes, monitoring, KAZGUU staff, deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from biliktilik import iin
+from biliktilik.facts import add_months, add_working_days, planning_deadlines, work_off
+from biliktilik.validate import validate
+from conftest import DATA
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def _checked():
+    return validate(DATA, use_cache=False, on=TODAY)
+
+
+def test_outcomes_follow_the_rules_of_order_95():
+    facts = _checked().facts
+    by = facts.by_ref
+    assert by["2025-10-tor-kk/l01"].outcome == "certificate"
+    assert by["2025-10-tor-kk/l05"].outcome == "reference"      # attendance 0.62 < 0.8
+    assert by["2025-10-tor-kk/l05"].failures[0].rule.source.anchor == "p24-3"
+    assert by["2025-10-tor-kk/l06"].outcome == "reference"      # 12 of 30 < 50 %
+    assert str(by["2025-10-tor-kk/l06"].failures[0].rule) == "Order 95, p. 24.4"
+    assert by["2025-10-tor-kk/l07"].outcome == "expelled"
+    assert by["2025-10-tor-kk/l08"].outcome == "certificate"    # exactly 0.8 and 15 of 30 pass
+    assert by["2026-05-tvet-welding/l01"].outcome == "internship_certificate"
+
+
+def test_dates_from_the_rule_sets():
+    facts = _checked().facts
+    lf = facts.by_ref["2025-10-tor-kk/l01"]
+    assert lf.support_until == dt.date(2026, 10, 17)            # one calendar year (p. 36)
+    cert = lf.data.get("certificate") or {}
+    start = cert.get("issued") or dt.date(2025, 10, 17)
+    assert lf.certificate_valid_until == dt.date(start.year + 3, start.month, start.day) - dt.timedelta(days=1)
+    failed = facts.by_ref["2025-10-tor-kk/l06"]
+    assert (failed.retake_from, failed.retake_until) == (dt.date(2025, 10, 18), dt.date(2026, 10, 17))
+    piano = facts.by_ref["2026-04-piano-group/l01"]                # the Conservatory wants a report after a year
+    assert piano.post_course_report_due == dt.date(2027, 4, 17)
+
+
+def test_kazguu_staff_obligations_and_work_off():
+    facts = _checked().facts
+    staff = {s.name["surname"]: s for s in facts.staff}
+    kim = staff["Ким"]                 # failed this course, last 72-hour course never: 36 h in 2019
+    assert kim.last_qualifying is None and kim.next_due == TODAY
+    nur = staff["Нурпеисов"]           # passed 72 h on 2026-06-26
+    assert nur.next_due == dt.date(2031, 6, 26)
+    assert staff["Ахметжанова"].work_off_months == 24        # 900 000 > 800 000
+    assert staff["Ахметжанова"].work_off_rows == [5]
+    assert staff["Токтаров"].work_off_months is None          # 75 000: rows 2 and 4 (printed "400 - 800 000")
+    assert staff["Токтаров"].work_off_rows == [2, 4]
+
+
+def test_work_off_table_lookup_reports_undefined_amounts():
+    class R:
+        value = [{"row": 1, "exactly": 50000, "months": 3}, {"row": 2, "from": 60000, "to": 100000, "months": 6}]
+    assert work_off(R, 55000) == (None, [])
+    assert work_off(R, 50000) == (3, [1])
+    assert work_off(R, 100000) == (6, [2])
+
+
+def test_monitoring_and_planning_deadlines():
+    checked = _checked()
+    due = {p.id: (last, when, overdue) for p, last, when, overdue in checked.facts.monitoring}
+    assert due["conservatory-piano-author-72"] == (dt.date(2023, 6, 15), dt.date(2026, 6, 15), True)
+    assert due["conservatory-choir-registry-80"][2] is True     # approved 2021, never monitored
+    deadlines = planning_deadlines(checked.dataset, checked.facts, 2027, "center-nit")
+    whats = {(d.what, d.date) for d in deadlines}
+    assert ("applications_due", dt.date(2027, 6, 1)) in whats
+    assert ("district_plans_due", dt.date(2027, 7, 1)) in whats
+    assert ("regional_plans_due", dt.date(2027, 9, 1)) in whats
+    kazguu = {(d.what, d.date) for d in planning_deadlines(checked.dataset, checked.facts, 2027, "kazguu")}
+    assert ("staff_plan_due", dt.date(2027, 8, 1)) in kazguu
+    lists = [d for d in planning_deadlines(checked.dataset, checked.facts, 2026, "center-nit") if d.what == "listener_lists"]
+    assert any(d.cohort == "2027-02-tor-kk" and d.date == dt.date(2026, 12, 8) for d in lists)
+
+
+def test_date_helpers():
+    assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
+    assert add_months(dt.date(2024, 2, 29), 12) == dt.date(2025, 2, 28)
+    assert add_working_days(dt.date(2026, 11, 20), 5) == dt.date(2026, 11, 27)  # Friday + 5 working days
+
+
+def test_iin_checksum():
+    valid = iin.make(dt.date(1985, 3, 14), True, 1037)
+    assert iin.problem(valid) is None
+    broken = valid[:-1] + str((int(valid[-1]) + 1) % 10)
+    assert "check digit" in iin.problem(broken)
+    assert iin.problem("12345") == "an IIN has 12 digits"
