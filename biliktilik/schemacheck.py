@@ -126,6 +126,7 @@ class Checker:
         keys_rule = self._compile_rule(rule["keysrules"], code + ".key") if "keysrules" in rule else None
         values_rule = self._compile_rule(rule["valuesrules"], code) if "valuesrules" in rule else None
         expected_types = " or ".join(_NAMES[t] for t in types) if types else ""
+        hint_text = f"; expected {rule['meta']['hint']}" if "hint" in rule.get("meta", {}) else ""
 
         def fail(container, key, file, out, message, of_key=False):
             line, col = position(container, key, of_key=of_key)
@@ -139,7 +140,12 @@ class Checker:
                     fail(container, key, file, out, f"'{key}' has no value; expected {expected_types or 'a value'}")
                 return
             if types and not _type_ok(value, types):
-                fail(container, key, file, out, f"expected {expected_types}, got {_describe(value)}")
+                hint = ""
+                if types == ("string",) and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    hint = "; put it in quotes"
+                elif types == ("date",) and isinstance(value, str):
+                    hint = " (no quotes)"
+                fail(container, key, file, out, f"expected {expected_types}, got {_describe(value)}{hint}")
                 return
             if not empty_ok and isinstance(value, (str, list, dict)) and not (value.strip() if isinstance(value, str) else value):
                 fail(container, key, file, out, f"'{key}' is empty")
@@ -155,7 +161,7 @@ class Checker:
             if lo is not None and not isinstance(value, (list, dict, str)) and value < lo:
                 fail(container, key, file, out, f"{_describe(value)} is below the minimum {lo}")
             if hi is not None and not isinstance(value, (list, dict, str)) and value > hi:
-                fail(container, key, file, out, f"{_describe(value)} is above the maximum {hi}")
+                fail(container, key, file, out, f"{_describe(value)} is above the maximum {hi}{hint_text}")
             if minlength is not None and len(value) < minlength:
                 fail(container, key, file, out, f"has {len(value)} item(s); at least {minlength} expected")
             if maxlength is not None and len(value) > maxlength:

@@ -89,6 +89,8 @@ class _Constructor:
     def __init__(self, file: str, findings: list[Finding]):
         self.file = file
         self.findings = findings
+        self.built: dict[int, object] = {}  # an alias (*name) gives the same object, as in PyYAML
+        self.building: set[int] = set()
 
     def error(self, node, code, message):
         m = node.start_mark
@@ -97,6 +99,20 @@ class _Constructor:
     def build(self, node):
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if key in self.building:
+            self.error(node, "yaml.recursive", "an alias refers to the collection that contains it; recursive data is not allowed")
+            return Invalid("")
+        self.building.add(key)
+        try:
+            value = self.built[key] = self._collection(node)
+        finally:
+            self.building.discard(key)
+        return value
+
+    def _collection(self, node):
         m = node.start_mark
         at = (m.line + 1, m.column + 1)
         if isinstance(node, yaml.SequenceNode):
@@ -173,6 +189,10 @@ class _Constructor:
         return value
 
 
+def _codepoint(character) -> int:
+    return character if isinstance(character, int) else ord(character[:1] or "\0")
+
+
 def load_text(text: str, file: str, findings: list[Finding]):
     """Parse one YAML document; problems are appended to ``findings``; returns None on failure."""
     if not text.strip():
@@ -200,6 +220,12 @@ def load_text(text: str, file: str, findings: list[Finding]):
                 message += "; put a value that contains ': ' in quotes"
         findings.append(Finding(file, line, col, "error", "yaml.syntax", message))
         return None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        findings.append(Finding(file, line, col, "error", "yaml.character",
+                                f"character U+{_codepoint(exc.character):04X} is not allowed in YAML text; remove it"))
+        return None
     except yaml.YAMLError as exc:
         findings.append(Finding(file, 1, 1, "error", "yaml.syntax", f"invalid YAML: {exc}"))
         return None
@@ -211,7 +237,12 @@ def load_text(text: str, file: str, findings: list[Finding]):
 
 def load_file(path, display: str, findings: list[Finding]):
     """Read ``path`` as strict UTF-8 and parse it."""
-    data = path.read_bytes() if hasattr(path, "read_bytes") else open(path, "rb").read()
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        findings.append(Finding(display, 1, 1, "error", "file.read", f"cannot read the file: {exc.strerror or exc}"))
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
