@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import form_checks, ledger_checks
 from .dataset import Dataset, Record
 from .facts import Facts
 from .findings import Finding
@@ -48,6 +49,8 @@ def check(ds: Dataset, facts: Facts) -> list[Finding]:
     for cohort in ds.cohorts.values():
         _cohort(ds, facts, cohort, out)
     _listeners(ds, facts, out)
+    out.items.extend(ledger_checks.check(ds, facts))  # data/ledger.yaml: issued certificates do not change
+    out.items.extend(form_checks.check(ds, facts))  # filled forms the records cannot fill
     return out.items
 
 
@@ -437,7 +440,7 @@ def _listeners(ds, facts: Facts, out: _Out):
         _retake(ds, facts, lf, out)
         _staff_checks(lf, facts, out)
         cert = l.get("certificate")
-        if isinstance(cert, dict) and not lf.passed:
+        if isinstance(cert, dict) and not lf.passed and not (lf.failures and recorded in ("certificate", "internship_certificate")):  # else said above
             out.add(cohort, path + ("certificate",), "error", "listener.certificate",
                     f"a certificate is recorded but the record gives {_OUTCOME_TEXT.get(lf.outcome, 'no outcome yet')}")
 

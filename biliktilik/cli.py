@@ -50,7 +50,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, default=95)
     p.set_defaults(run=cmd_synth)
+
+    from .cli_certificates import add_parsers as add_certificate_parsers  # issue, revoke, correct, verify
+    add_certificate_parsers(sub, _add_data)
+    from .cli_reports import add_parsers as add_report_parsers  # reports, forms
+    add_report_parsers(sub, _add_data)
+
+    p = sub.add_parser("certificates", help="print a cohort's certificate PDFs into print/ (never published)")
+    _add_data(p)
+    p.add_argument("--cohort", required=True, help="the cohort whose issued certificates to print")
+    p.add_argument("--blank", action="store_true",
+                   help="only the variable fields, for printing onto the protected blank forms (print/certificates-blank/)")
+    p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
+                   help="staff PDFs folder (default: print)")
+    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml, for site_url (default: the project's)")
+    p.set_defaults(run=cmd_certificates)
     return parser
+
+
+def cmd_certificates(args) -> int:
+    from generators.certificates import command
+
+    return command(args)
 
 
 def cmd_validate(args) -> int:

@@ -243,8 +243,7 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
     files, stray = discover(data_dir)
     for path in stray:
         ds.findings.append(Finding(display_path(path), 1, 1, "error", "data.unknown-file",
-                                   f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"
-                                   f" (or {', '.join(sorted(schemas.FILES))})"))
+                                   f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"))
     first_seen: dict[tuple[str, str], Record] = {}
     results = _read_all(files, cache, ds)
     for (path, kind), result in zip(files, results):

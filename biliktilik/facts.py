@@ -365,20 +365,8 @@ def planning_deadlines(ds: Dataset, facts: Facts, year: int, organisation: str |
             if rule is not None:
                 out.append(Deadline(month_day(year, rule.value), key, _LABELS[key], rule, oid))
         for cohort in sorted(ds.cohorts.values(), key=lambda c: c.id):
-            c = cohort.data
-            if c.get("organisation") != oid or not isinstance(c.get("start"), dt.date):
-                continue
-            months = rules.value("listener_lists_months_before")
-            if months is not None:
-                due = add_months(c["start"], -months)
-                if due.year == year:
-                    out.append(Deadline(due, "listener_lists", _LABELS["listener_lists"],
-                                        rules.listener_lists_months_before, oid, cohort.id))
-            days = rules.value("nobd_working_days")
-            if days and isinstance(c.get("end"), dt.date):
-                due = add_working_days(c["end"], days)
-                if due.year == year:
-                    out.append(Deadline(due, "nobd", _LABELS["nobd"], rules.nobd_working_days, oid, cohort.id))
+            if cohort.data.get("organisation") == oid:
+                out.extend(d for d in cohort_deadlines(cohort, rules) if d.date.year == year)
     for lf in facts.listeners:
         if lf.post_course_report_due and lf.post_course_report_due.year == year and (
                 organisation is None or lf.cohort.data.get("organisation") == organisation):
@@ -386,3 +374,160 @@ def planning_deadlines(ds: Dataset, facts: Facts, year: int, organisation: str |
                                 lf.rules.post_course_report_due_months, lf.cohort.data.get("organisation"), lf.cohort.id))
     unique = {(d.date, d.what, d.organisation, d.cohort): d for d in out}
     return sorted(unique.values(), key=lambda d: (d.date, d.what, d.organisation or "", d.cohort or ""))
+
+
+# -- per-cohort deadlines, previous courses, table gaps, statuses (forms and reports read these) --------
+
+
+def cohort_deadlines(cohort: Record, rules: Rules | None) -> list[Deadline]:
+    """A cohort's own deadlines: its listener list (p. 14) and its NOBD data (p. 19)."""
+    out: list[Deadline] = []
+    c, oid = cohort.data, cohort.data.get("organisation")
+    if rules is None or not isinstance(c.get("start"), dt.date):
+        return out
+    months = rules.value("listener_lists_months_before")
+    if months is not None:
+        out.append(Deadline(add_months(c["start"], -months), "listener_lists", _LABELS["listener_lists"],
+                            rules.listener_lists_months_before, oid, cohort.id))
+    days = rules.value("nobd_working_days")
+    if days and isinstance(c.get("end"), dt.date):
+        out.append(Deadline(add_working_days(c["end"], days), "nobd", _LABELS["nobd"], rules.nobd_working_days, oid, cohort.id))
+    return out
+
+
+def cohort_deadline(facts: Facts, cohort: Record, what: str) -> Deadline | None:
+    rules = facts.rules.get(cohort.data.get("organisation"))
+    return next((d for d in cohort_deadlines(cohort, rules) if d.what == what), None)
+
+
+@dataclass
+class Course:
+    """A course a staff member took: from the records (a passed listener) or as recorded in staff.last_course."""
+    title: dict | str | None
+    date: dt.date
+    hours: int | None
+    ref: str | None  # cohort/listener when it comes from the records
+
+
+def previous_course(facts: Facts, lf: ListenerFacts) -> Course | None:
+    """The last course a staff member finished before this listener's cohort starts."""
+    iin, org, start = lf.data.get("iin"), lf.cohort.data.get("organisation"), lf.cohort.data.get("start")
+    if not isinstance(start, dt.date):
+        return None
+    index = facts.__dict__.get("_staff_index")
+    if index is None:
+        index = facts.__dict__["_staff_index"] = {(s.organisation, s.iin): s for s in facts.staff}
+    person = index.get((org, iin))
+    records = person.listeners if person else [lf]
+    courses = []
+    for other in records:
+        if other.passed and other.completed and other.completed < start and other.programme is not None:
+            courses.append(Course(other.programme.data.get("title"), other.completed, other.hours, other.ref))
+        last = (other.data.get("staff") or {}).get("last_course")
+        if isinstance(last, dict) and isinstance(last.get("date"), dt.date) and last["date"] < start:
+            courses.append(Course(last.get("title"), last["date"], last.get("hours"), None))
+    return max(courses, key=lambda c: (c.date, c.ref is not None), default=None)
+
+
+def staff_due(facts: Facts, on: dt.date | None = None) -> list[StaffFacts]:
+    """Staff whose training obligation falls due on or before ``on`` (default: the build date)."""
+    on = on or facts.today
+    return [s for s in facts.staff if s.obligation is not None and s.next_due is not None and s.next_due <= on]
+
+
+@dataclass
+class TableIssue:
+    kind: str  # gap (amounts no row covers) or overlap (amounts several rows cover with different periods)
+    low: int
+    high: int | None  # None: no upper limit
+    rows: list[int]
+
+
+def work_off_table(rule: Rule | None) -> list[TableIssue]:
+    """What a work-off table leaves undefined: amounts in no row, amounts in rows giving different periods."""
+    if rule is None:
+        return []
+    spans = []
+    for row in rule.value:
+        if "exactly" in row:
+            lo, hi = row["exactly"], row["exactly"]
+        elif "from" in row:
+            lo, hi = row["from"], row.get("to")
+        elif "above" in row:
+            lo, hi = row["above"] + 1, None
+        else:
+            continue
+        spans.append((lo, hi, row))
+    issues = []
+    covered = 0
+    for lo, hi, row in sorted(spans, key=lambda s: (s[0], s[1] is None, s[1] or 0)):
+        if lo > covered + 1:
+            issues.append(TableIssue("gap", covered + 1, lo - 1, []))
+        covered = max(covered, hi if hi is not None else float("inf"))
+    for i, (lo1, hi1, r1) in enumerate(spans):
+        for lo2, hi2, r2 in spans[i + 1:]:
+            lo = max(lo1, lo2)
+            ends = [h for h in (hi1, hi2) if h is not None]
+            hi = min(ends) if ends else None
+            if (hi is None or lo <= hi) and r1["months"] != r2["months"]:
+                issues.append(TableIssue("overlap", lo, hi, sorted([r1["row"], r2["row"]])))
+    return sorted(issues, key=lambda t: (t.low, t.kind, t.rows))
+
+
+@dataclass
+class Reassessment:
+    status: str  # open (may re-take until retake_until), retaken (passed), retaken-failed, expired
+    retakes: list[ListenerFacts]
+
+
+def reassessment(facts: Facts, lf: ListenerFacts) -> Reassessment | None:
+    """Whether a listener who got a reference may still re-take the assessment (once a year, p. 31)."""
+    if lf.outcome != "reference" or lf.retake_until is None:
+        return None
+    retakes = sorted(facts.retakes_of(lf.ref), key=lambda r: (r.cohort.data.get("start") or dt.date.min, r.ref))
+    if any(r.passed for r in retakes):
+        return Reassessment("retaken", retakes)
+    if retakes and all(r.outcome is not None for r in retakes):
+        status = "retaken-failed" if lf.retake_until >= facts.today else "expired"
+        return Reassessment(status, retakes)
+    if retakes:
+        return Reassessment("retaking", retakes)
+    return Reassessment("open" if lf.retake_until >= facts.today else "expired", retakes)
+
+
+@dataclass
+class Support:
+    plan_due: dt.date | None
+    plan_submitted: dt.date | None
+    report_due: dt.date | None
+    report_submitted: dt.date | None
+    support_until: dt.date | None
+
+    def status(self, what: str, today: dt.date) -> str | None:
+        due, done = (self.plan_due, self.plan_submitted) if what == "plan" else (self.report_due, self.report_submitted)
+        if due is None:
+            return None
+        if done is not None:
+            return "submitted late" if done > due else "submitted"
+        return "overdue" if due < today else "due"
+
+
+def post_course_support(lf: ListenerFacts) -> Support | None:
+    """A graduate's post-course support: the end of the support year, and the plan and report where wanted."""
+    if not lf.passed or lf.support_until is None:
+        return None
+    pc = lf.data.get("post_course") if isinstance(lf.data.get("post_course"), dict) else {}
+    plan, report = pc.get("plan"), pc.get("report")
+    return Support(lf.post_course_plan_due, plan if isinstance(plan, dt.date) else None,
+                   lf.post_course_report_due, report if isinstance(report, dt.date) else None, lf.support_until)
+
+
+def work_off_until(staff: StaffFacts) -> dt.date | None:
+    """The end of a staff member's work-off period: the paid course's end plus the table's months."""
+    if staff.work_off_months is None:
+        return None
+    paid = [lf for lf in staff.listeners
+            if isinstance((lf.data.get("staff") or {}).get("paid_amount"), int) and lf.completed is not None]
+    if not paid:
+        return None
+    return add_months(max(lf.completed for lf in paid), staff.work_off_months)

@@ -30,7 +30,6 @@ from ruamel.yaml.tokens import CommentToken
 
 from .certificates import canonical, certificate_facts, facts_hash
 from .dataset import display_path
-from .facts import today
 from .findings import BiliktilikError, InvalidData, UsageError, sort_findings
 
 LEDGER_FILE = "ledger.yaml"
@@ -51,8 +50,20 @@ class IssueError(BiliktilikError):
     """Issuing, correcting or revoking could not be done; nothing was written."""
 
 
+class Refused(InvalidData):
+    """The records involved have errors; carries them (the CLI prints them)."""
+
+    def __init__(self, findings, message: str):
+        super().__init__(findings)
+        self.args = (message,)
+
+
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """72 random bits, URL-safe; never starting with '-' or '_' (so it is never read as a command-line option)."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if token[0].isalnum():
+            return token
 
 
 def parse_number(number: str):
@@ -131,6 +142,7 @@ def _yaml() -> YAML:
     y.preserve_quotes = True
     y.width = 1 << 20  # never fold a long line
     y.indent(mapping=2, sequence=4, offset=2)
+    y.representer.ignore_aliases = lambda data: True  # one date in many entries: written out each time
     return y
 
 
@@ -267,8 +279,8 @@ def _checked(data_dir: Path, on: dt.date | None = None):
 def _refuse_errors(checked, files: set[str], what: str):
     errors = [f for f in checked.errors if f.file in files]
     if errors:
-        raise InvalidData(sort_findings(errors)).with_message(
-            f"{len(errors)} error(s) in {', '.join(sorted(files))}; {what}: fix them first, nothing was written")
+        raise Refused(sort_findings(errors),
+                      f"{len(errors)} error(s) in {', '.join(sorted(files))}; {what}: fix them first, nothing was written")
 
 
 def _org_prefix(ds, org_id: str) -> str:
@@ -414,8 +426,8 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
         raise IssueError(f"nothing to correct: the facts of {number} are as issued; edit the record first")
     other = [f for f in checked.errors if f.file in (lf.cohort.file, ledger_file) and not f.code.startswith("ledger.")]
     if other:
-        raise InvalidData(sort_findings(other)).with_message(
-            f"{len(other)} error(s) besides the change to {number}; fix them first, nothing was written")
+        raise Refused(sort_findings(other),
+                      f"{len(other)} error(s) besides the change to {number}; fix them first, nothing was written")
     issued = on or entry.get("issued")
     if issued > facts.today:
         raise IssueError(f"cannot issue on {issued}, after today ({facts.today})")
@@ -438,3 +450,22 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
     _write_atomically(ledger_path, _dump_rt(ledger))
     _write_atomically(lf.cohort.path, _dump_rt(doc))
     return Issued(lf.ref, new_number, token, issued, _name(lf.data), replaces=number)
+
+
+def issue_in_memory(ds, facts, make_token=new_token) -> list[dict]:
+    """Ledger entries for every listener who passed and holds no certificate, issued on the day
+    the course ended, without writing anything (for benchmarks on synthetic data)."""
+    numbers = recorded_numbers(ds)
+    entries = []
+    for lf in facts.listeners:
+        if not lf.passed or isinstance(lf.data.get("certificate"), dict) or not isinstance(lf.completed, dt.date):
+            continue
+        org = ds.organisations.get(lf.cohort.data.get("organisation"))
+        prefix = (org.data.get("registration_prefix") if org else None) or "X"
+        number, token = numbers.next(prefix, lf.completed.year), numbers.token(make_token)
+        lf.data["certificate"] = {"number": number, "token": token, "issued": lf.completed}
+        cfacts = certificate_facts(lf, ds)
+        text = canonical(cfacts).decode("utf-8")
+        entries.append({"number": number, "token": token, "listener": lf.ref, "issued": lf.completed,
+                        "status_index": len(entries), "hash": facts_hash(cfacts), "facts": text})
+    return entries

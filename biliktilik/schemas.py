@@ -232,7 +232,9 @@ LISTENER = {"type": "dict", "schema": {
     "education": TEXT,
     "speciality": TEXT,
     "subjects": TEXT,
-    "attendance": {"type": "float", "min": 0.0, "max": 1.0},
+    "work_phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": "a phone number"}},  # forms
+    "degree": TEXT,  # academic degree, printed after the position on the Conservatory's application
+    "attendance": {"type": "number", "min": 0, "max": 1, "meta": {"hint": "a share of classes attended, e.g. 0.85"}},
     "final_test": {"type": "dict", "schema": {
         "score": {"type": "number", "min": 0, "required": True},
         "max": {"type": "number", "min": 1, "required": True}}},
@@ -261,7 +263,10 @@ LISTENER = {"type": "dict", "schema": {
             "title": TEXT, "date": {"type": "date", "required": True}, "hours": {"type": "integer", "min": 1, "required": True}}},
     }},
     "post_course": {"type": "dict", "schema": {
-        "plan": {"type": "date"}, "report": {"type": "date"}}},
+        "plan": {"type": "date"}, "report": {"type": "date"},
+        "events": {"type": "list", "schema": {"type": "dict", "schema": {  # the report's table (Conservatory Annex 2.2)
+            "title": {**TEXT, "required": True}, "date": {"type": "date", "required": True},
+            "description": TEXT, "evidence": TEXT}}}}},
     "certificate": {"type": "dict", "schema": {
         "number": {**TEXT, "required": True},
         "token": {"type": "string", "regex": r"[A-Za-z0-9_-]{11,}", "required": True, "meta": {"format": "URL-safe token"}},
@@ -284,6 +289,7 @@ COHORT = {
     "application_deadline": {"type": "date"},
     "seats": {"type": "integer", "min": 1, "required": True},
     "city": BILINGUAL,
+    "country": BILINGUAL,  # a course abroad: the country of study (Order 95, Annex 2)
     "venue": TEXT,
     "trainers": {"type": "list", "schema": {"type": "dict", "schema": {
         "name": {**TEXT, "required": True}, "qualification": TEXT}}},

@@ -2,8 +2,18 @@
 ``files(ctx)`` (files written straight into site/ or print/). Adding an output kind
 is adding a module and one line here; they run in this order."""
 
+from . import regulation
 from . import catalog
+from . import verification
+from . import certificates
+from . import forms
+from . import reports
 
 GENERATORS = [
-    catalog,
+    regulation,  # regulations/: Order 95 and the organisations' rules in full, every paragraph anchored
+    catalog,  # index, programmes/, organisations/, catalog.json, *.ics
+    verification,  # site/v/<token>/: certificate verification pages and signed credentials
+    certificates,  # print/certificates/: certificate + annex PDFs, cohort batches, blank-form overlays
+    forms,  # site/forms/: blank forms (public); print/forms/: filled forms (personal data)
+    reports,  # print/reports/: the staff calendar (also .ics), lists, support, monitoring, KAZGUU, NOBD
 ]

@@ -48,6 +48,23 @@ def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795392000")
 
 
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    """site/ built once per test session from the shipped data (build date 2026-11-23). Read only."""
+    from biliktilik.build import build
+
+    out = tmp_path_factory.mktemp("sample-site")
+    saved = dict(os.environ)
+    os.environ["SOURCE_DATE_EPOCH"] = "1795392000"
+    os.environ["XDG_CACHE_HOME"] = str(out / "cache")
+    try:
+        build(DATA, out / "site", out / "print", use_cache=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return out / "site"
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite golden files (tests/broken/*/expected.txt) from the current output")

@@ -1,0 +1,132 @@
+"""Catalog build speed (issue 4): 300 programmes in Kazakh and Russian, target <= 30 s.
+
+Prints, in one run on the same synthetic data set (biliktilik.synth):
+  - ours: `biliktilik build` end to end (validate, generators, MkDocs for kk and ru) with the
+    catalog's generators (regulation and catalog pages, the forms index page), and its MkDocs part;
+  - naive baseline: the same generated pages built by stock MkDocs with every page in the nav
+    (Material renders the whole navigation into every page: quadratic in the number of pages);
+  - the ratio of the two, and the 30 s target.
+
+Blank and filled form PDFs and certificate verification pages are left out: they are not the
+catalog and have their own benches (the filled forms alone scale with the listeners).
+
+    .venv/bin/python bench/catalog_build.py [--programmes 300] [--listeners 6000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23: the sample data's "today"
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+import generators  # noqa: E402
+from biliktilik import build as B  # noqa: E402
+from biliktilik.output import Output  # noqa: E402
+from biliktilik.synth import synthesize  # noqa: E402
+from biliktilik.validate import validate  # noqa: E402
+from generators import catalog, regulation  # noqa: E402
+
+
+class _FormsIndexOnly:
+    """The forms generator's page (in the nav) without its PDFs."""
+    __name__ = "generators.forms (index page only)"
+
+    @staticmethod
+    def pages(ctx):
+        from generators import forms
+        forms.pages(ctx)
+
+
+CATALOG_GENERATORS = [regulation, catalog, _FormsIndexOnly]
+
+
+def naive_config(tmp: Path) -> Path:
+    """mkdocs.yml as stock MkDocs would have it: no nav (every page in it), absolute paths."""
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as fh:
+        text = fh.read()
+    out = []
+    skip = False
+    for line in text.splitlines():
+        if line.startswith(("nav:", "not_in_nav:")):
+            skip = True
+            continue
+        if skip and (line.startswith(" ") or line.startswith("-") or not line.strip()):
+            continue
+        skip = False
+        out.append(line)
+    text = "\n".join(out) + "\n"
+    text = text.replace("custom_dir: templates/overrides", f"custom_dir: {ROOT / 'templates' / 'overrides'}")
+    text = text.replace("  - biliktilik/site_hooks.py", f"  - {ROOT / 'biliktilik' / 'site_hooks.py'}")
+    path = tmp / "mkdocs-naive.yml"
+    path.write_text(text, encoding="utf-8")
+    assert not any(line.startswith(("nav:", "not_in_nav:")) for line in text.splitlines())
+    return path
+
+
+def ours_end_to_end(data: Path, site: Path, prnt: Path, cache: Path) -> float:
+    saved = list(generators.GENERATORS)
+    generators.GENERATORS[:] = CATALOG_GENERATORS
+    try:
+        start = time.perf_counter()
+        B.build(data, site, prnt, cache_dir=cache, use_cache=False)
+        return time.perf_counter() - start
+    finally:
+        generators.GENERATORS[:] = saved
+
+
+def mkdocs_only(data: Path, tmp: Path, config_file: Path, cache: Path) -> tuple[float, int]:
+    """Generate the pages once, then time MkDocs (kk and ru) on them with ``config_file``."""
+    checked = validate(data, cache, False)
+    config = B.read_config(config_file)
+    site_dir = tmp / f"site-{config_file.stem}"
+    site, prnt = Output(site_dir, "site"), Output(tmp / f"print-{config_file.stem}", "print")
+    ctx = B.Context(checked, config, site, prnt, root=ROOT)
+    work = Path(tempfile.mkdtemp(prefix="bench-docs-", dir=tmp))
+    for lang in B.LANGUAGES:
+        ctx.docs[lang] = work / lang
+        shutil.copytree(ROOT / "content" / "pages" / lang, ctx.docs[lang])
+    for gen in CATALOG_GENERATORS:
+        gen.pages(ctx)
+    pages = sum(1 for lang in B.LANGUAGES for _ in ctx.docs[lang].rglob("*.md"))
+    start = time.perf_counter()
+    for lang in B.LANGUAGES:
+        B._mkdocs(ctx, lang, config_file, True)
+    elapsed = time.perf_counter() - start
+    site.discard()
+    prnt.discard()
+    return elapsed, pages
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--programmes", type=int, default=300)
+    ap.add_argument("--listeners", type=int, default=6000, help="cohorts = listeners / 20")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        data = tmp / "data"
+        print(synthesize(data, args.listeners, args.programmes))
+        total = ours_end_to_end(data, tmp / "site", tmp / "print", tmp / "cache")
+        ours, pages = mkdocs_only(data, tmp, ROOT / "mkdocs.yml", tmp / "cache")
+        naive, _ = mkdocs_only(data, tmp, naive_config(tmp), tmp / "cache")
+        print(f"pages: {pages} Markdown pages in {len(B.LANGUAGES)} languages")
+        print(f"ours   biliktilik build (catalog), end to end: {total:6.1f} s  (target <= 30 s: "
+              f"{'ok' if total <= 30 else 'MISSED'})")
+        print(f"ours   MkDocs part, index/section pages in the nav:  {ours:6.1f} s")
+        print(f"naive  MkDocs part, every page in Material's nav:    {naive:6.1f} s  "
+              f"-> ours is {naive / ours:.1f}x faster")
+        print(f"naive  end to end (same validation and generators):  {total - ours + naive:6.1f} s  "
+              f"-> ours is {(total - ours + naive) / total:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The certificate subcommands of ``biliktilik``: issue, revoke, correct, verify.
+
+Kept apart from :mod:`biliktilik.cli` so that module stays small; it calls
+:func:`add_parsers` once. Errors are raised as BiliktilikError; cli.main turns
+them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from .findings import InvalidData, render
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from None
+
+
+def add_parsers(sub, add_data):
+    p = sub.add_parser("issue", help="give the listeners of a cohort who passed a registration number and a token")
+    add_data(p)
+    p.add_argument("--cohort", required=True, metavar="ID", help="the cohort's id")
+    p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="issue date (default: the day the listener's course or internship ended)")
+    p.set_defaults(run=cmd_issue)
+
+    p = sub.add_parser("revoke", help="record the revocation of a certificate (date and reason)")
+    add_data(p)
+    p.add_argument("--number", required=True, help="the registration number, e.g. NIT-2026-0007")
+    p.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.set_defaults(run=cmd_revoke)
+
+    p = sub.add_parser("correct", help="issue a corrected certificate for an edited record; the old one is marked replaced")
+    add_data(p)
+    p.add_argument("--number", required=True, help="the registration number of the certificate to replace")
+    p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="issue date of the correction (default: the old certificate's, so validity does not change)")
+    p.set_defaults(run=cmd_correct)
+
+    p = sub.add_parser("verify", help="check a signed credential offline (a .jwt/.json file, or a URL mapped into --site)")
+    p.add_argument("credential", metavar="FILE-OR-URL")
+    p.add_argument("--site", type=Path, default=Path("site"), help="the built site holding the issuer's key and status list")
+    p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD", help="check validity on this day (default: today)")
+    p.set_defaults(run=cmd_verify)
+
+
+def _refused(exc: InvalidData) -> int:
+    print(render(exc.findings, "text"), file=sys.stderr)
+    print(f"biliktilik: {exc}", file=sys.stderr)
+    return 1
+
+
+def cmd_issue(args) -> int:
+    from .issuing import issue
+
+    try:
+        issued = issue(args.data, args.cohort, args.date)
+    except InvalidData as exc:
+        return _refused(exc)
+    for i in issued:
+        print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}")
+    print(f"issued {len(issued)} certificate(s) in cohort {args.cohort}; recorded in {args.data}/ledger.yaml")
+    return 0
+
+
+def cmd_revoke(args) -> int:
+    from .issuing import revoke
+
+    try:
+        ref = revoke(args.data, args.number, args.date, args.reason)
+    except InvalidData as exc:
+        return _refused(exc)
+    print(f"revoked {args.number} ({ref}) on {args.date}: {args.reason}")
+    return 0
+
+
+def cmd_correct(args) -> int:
+    from .issuing import correct
+
+    try:
+        i = correct(args.data, args.number, args.date)
+    except InvalidData as exc:
+        return _refused(exc)
+    print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}, replaces {i.replaces}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from .signing import verify_credential
+
+    result = verify_credential(args.credential, args.site, args.date)
+    for line in result.lines:
+        print(line)
+    return 0 if result.ok else 1

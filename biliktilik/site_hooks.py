@@ -1,0 +1,37 @@
+"""MkDocs hooks of the catalog build (``hooks:`` in mkdocs.yml).
+
+- Edit links point at the file a page is made from: a generated page names it in its front
+  matter (``bk_edit: data/programmes/<id>.yaml``; empty for pages made from many records), a
+  hand-written page is ``content/pages/<lang>/<path>``. MkDocs would otherwise point them at
+  the generated Markdown in a temporary folder, which is in no repository.
+- The heading permalinks' title is in the page's language.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+PERMALINK_TITLE = {"kk": "Осы бөлімге тұрақты сілтеме", "ru": "Постоянная ссылка на этот раздел"}
+
+
+def on_config(config):
+    lang = config.theme.get("language") or "kk"
+    toc = config.mdx_configs.setdefault("toc", {})
+    if lang in PERMALINK_TITLE:
+        toc["permalink_title"] = PERMALINK_TITLE[lang]
+    return config
+
+
+def on_page_markdown(markdown, page, config, files):
+    meta = page.meta or {}
+    if "bk_edit" in meta:
+        path = meta.get("bk_edit") or ""
+    else:
+        path = f"content/pages/{config.theme.get('language') or 'kk'}/{page.file.src_uri}"
+    repo, edit_uri = config.repo_url, config.edit_uri
+    if path and repo and edit_uri:
+        base = repo if repo.endswith("/") else repo + "/"
+        page.edit_url = urljoin(base, edit_uri.strip("/") + "/" + path)
+    else:
+        page.edit_url = None
+    return markdown
