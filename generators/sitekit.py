@@ -239,7 +239,8 @@ def date_text(d: dt.date, lang: str) -> str:
 
 
 def date_html(d: dt.date, lang: str) -> str:
-    return f'<time datetime="{d.isoformat()}">{esc_html(date_text(d, lang))}</time>'
+    """A date that a phone's narrow line does not break in the middle."""
+    return f'<time datetime="{d.isoformat()}">{esc_html(date_text(d, lang)).replace(" ", chr(0xA0))}</time>'
 
 
 def range_text(a: dt.date, b: dt.date, lang: str) -> str:
