@@ -12,7 +12,7 @@ import datetime as dt
 
 from . import form_checks, ledger_checks
 from .dataset import Dataset, Record
-from .facts import Facts
+from .facts import Facts, fitting_hours_classes, work_off
 from .findings import Finding
 from .rules import Rule
 
@@ -233,27 +233,15 @@ def _cells(record, path, row, what, out):
 
 def _hours_class(prog: Record, rules, out):
     d = prog.data
-    hours, kind, abroad = d["hours"], d.get("kind", "course"), bool(d.get("abroad"))
     hc = rules.hours_classes
-    if hc is None:
+    if hc is None or fitting_hours_classes(d, rules):
         return
-    fitting = []
-    for c in hc.value:
-        if c.get("kind") != kind or bool(c.get("abroad")) != abroad:
-            continue
-        if "min" in c and hours < c["min"]:
-            continue
-        if "max" in c and hours > c["max"]:
-            continue
-        if "above" in c and hours <= c["above"]:
-            continue
-        fitting.append(c)
-    if not fitting:
-        classes = [c for c in hc.value if c.get("kind") == kind and bool(c.get("abroad")) == abroad]
-        described = "; ".join(_describe_class(c) for c in classes) or "none"
-        out.add(prog, ("hours",), "error", "programme.hours-class",
-                f"{hours} academic hours fits no hours class of {prog.data.get('organisation')} for "
-                f"{'an internship' if kind == 'internship' else 'a course'}{' abroad' if abroad else ''} ({described})", hc)
+    kind, abroad = d.get("kind", "course"), bool(d.get("abroad"))
+    classes = [c for c in hc.value if c.get("kind") == kind and bool(c.get("abroad")) == abroad]
+    described = "; ".join(_describe_class(c) for c in classes) or "none"
+    out.add(prog, ("hours",), "error", "programme.hours-class",
+            f"{d['hours']} academic hours fits no hours class of {d.get('organisation')} for "
+            f"{'an internship' if kind == 'internship' else 'a course'}{' abroad' if abroad else ''} ({described})", hc)
 
 
 def _describe_class(c):
@@ -519,7 +507,6 @@ def _staff_checks(lf, facts: Facts, out):
     rule = lf.rules.work_off
     paid = staff.get("paid_amount")
     if rule is not None and _num(paid) and paid > 0:
-        from .facts import work_off
         months, rows = work_off(rule, paid)
         if not rows:
             out.add(lf.cohort, lf.path + ("staff", "paid_amount"), "warning", "listener.work-off-undefined",

@@ -234,6 +234,28 @@ def _dates(lf: ListenerFacts, cohort: dict) -> None:
             lf.retake_until = add_years(end, 1)
 
 
+def fitting_hours_classes(prog: dict, rules: Rules | None) -> list[dict]:
+    """The organisation's hours classes that a programme's hours, kind and abroad flag fall in,
+    most specific first (the highest lower bound: KAZGUU's open-ended 8+, 36+, 108+ put 72 h
+    in 36+); a class bounded only in months (abroad, up to a year) fits any hours and comes last."""
+    rule = rules.get("hours_classes") if rules is not None else None
+    hours = prog.get("hours")
+    if rule is None or not isinstance(hours, int):
+        return []
+    kind, abroad = prog.get("kind", "course"), bool(prog.get("abroad"))
+    fitting = []
+    for c in rule.value:
+        if c.get("kind") != kind or bool(c.get("abroad")) != abroad:
+            continue
+        if ("min" in c and hours < c["min"]) or ("max" in c and hours > c["max"]) or \
+                ("above" in c and hours <= c["above"]):
+            continue
+        by_hours = any(k in c for k in ("min", "max", "above"))
+        low = c.get("min", c.get("above", -1) + 1)
+        fitting.append((not by_hours, -low, c))
+    return [c for _, _, c in sorted(fitting, key=lambda t: t[:2])]
+
+
 def work_off(rule: Rule | None, amount: int | None) -> tuple[int | None, list[int]]:
     """Months of work-off for an amount paid, and the table rows that matched (none or several: undefined)."""
     if rule is None or amount is None:

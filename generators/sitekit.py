@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from biliktilik.facts import add_months
+from biliktilik.facts import add_months, fitting_hours_classes
 
 # --------------------------------------------------------------------------- paths and links
 
@@ -282,30 +282,9 @@ def sort_key(text: str):
 
 
 def hours_class(prog: dict, rules) -> dict | None:
-    """The organisation's hours class (from its effective rules) a programme falls in.
-
-    Among the classes that fit the hours, kind and abroad flag, the most specific one (the
-    highest lower bound) wins: KAZGUU's open-ended classes (8+, 36+, 108+) put 72 h in 36+."""
-    rule = rules.get("hours_classes") if rules is not None else None
-    if rule is None or not isinstance(prog.get("hours"), int):
-        return None
-    hours, kind, abroad = prog["hours"], prog.get("kind", "course"), bool(prog.get("abroad"))
-    best, best_low = None, None
-    for c in rule.value:
-        if c.get("kind") != kind or bool(c.get("abroad")) != abroad:
-            continue
-        if "min" in c and hours < c["min"]:
-            continue
-        if "max" in c and hours > c["max"]:
-            continue
-        if "above" in c and hours <= c["above"]:
-            continue
-        if "max_months" in c and not any(k in c for k in ("min", "max", "above")):
-            continue  # a class by months says nothing about hours
-        low = c.get("min", c.get("above", -1) + 1)
-        if best is None or low > best_low:
-            best, best_low = c, low
-    return best
+    """The organisation's hours class a programme falls in (the most specific; see facts)."""
+    classes = fitting_hours_classes(prog, rules)
+    return classes[0] if classes else None
 
 
 def class_range_text(c: dict, lang: str) -> str:
