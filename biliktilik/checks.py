@@ -390,6 +390,7 @@ def _cohort(ds, facts: Facts, cohort: Record, out: _Out):
 
 
 def _listeners(ds, facts: Facts, out: _Out):
+    modules_of: dict[str, list[str]] = {}  # programme id -> its module numbers
     for lf in facts.listeners:
         cohort, l, path = lf.cohort, lf.data, lf.path
         c = cohort.data
@@ -423,7 +424,7 @@ def _listeners(ds, facts: Facts, out: _Out):
             if isinstance(start, dt.date) and isinstance(end, dt.date) and not start <= expelled["date"] <= end:
                 out.add(cohort, path + ("expelled", "date"), "error", "listener.expelled-date",
                         f"expelled on {expelled['date']}, outside the cohort's dates {start} - {end}")
-        _grades(lf, out)
+        _grades(lf, out, modules_of)
         _internship(lf, out)
         _retake(ds, facts, lf, out)
         _staff_checks(lf, facts, out)
@@ -433,12 +434,18 @@ def _listeners(ds, facts: Facts, out: _Out):
                     f"a certificate is recorded but the record gives {_OUTCOME_TEXT.get(lf.outcome, 'no outcome yet')}")
 
 
-def _grades(lf, out):
+def _module_numbers(programme: Record) -> list[str]:
+    return [str(m.get("number")) for m in (programme.data.get("thematic_plan") or {}).get("modules") or []
+            if isinstance(m, dict)]
+
+
+def _grades(lf, out, modules_of: dict):
     grades = lf.data.get("grades")
     if lf.programme is None:
         return
-    modules = [str(m.get("number")) for m in (lf.programme.data.get("thematic_plan") or {}).get("modules") or []
-               if isinstance(m, dict)]
+    modules = modules_of.get(lf.programme.id)
+    if modules is None:
+        modules = modules_of[lf.programme.id] = _module_numbers(lf.programme)
     if isinstance(grades, dict):
         for key in grades:
             if str(key) not in modules:
