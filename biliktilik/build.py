@@ -103,6 +103,36 @@ def _nav_for(nav, lang):
     return nav  # the generated docs of every language share one layout
 
 
+def generate_pages(ctx: Context, config_file: Path, work: Path, languages=LANGUAGES):
+    """The MkDocs docs folder of each language under ``work``: the hand-written pages of
+    content/pages/<lang>/ and every generator's pages."""
+    from generators import GENERATORS
+
+    pages = config_file.parent / (ctx.config.get("docs_dir") or "docs")
+    for lang in LANGUAGES:
+        ctx.docs[lang] = work / lang
+        if (pages / lang).is_dir():
+            shutil.copytree(pages / lang, ctx.docs[lang])
+        else:
+            ctx.docs[lang].mkdir(parents=True)
+    for gen in GENERATORS:
+        if hasattr(gen, "pages"):
+            log.info("pages: %s", gen.__name__)
+            gen.pages(ctx)
+    return {lang: ctx.docs[lang] for lang in languages}
+
+
+def docs_for_plain_mkdocs(config_file: Path, work: Path) -> Path:
+    """``mkdocs build``/``mkdocs serve`` run straight on mkdocs.yml: validate data/ beside it and
+    generate the default language's pages into ``work`` (``biliktilik build`` builds both languages
+    and everything else). Raises InvalidData when the data has errors."""
+    checked = validate(config_file.parent / "data")
+    if not checked.ok:
+        raise InvalidData(checked.findings)
+    ctx = Context(checked, read_config(config_file), None, None, root=config_file.parent)
+    return generate_pages(ctx, config_file, work, languages=LANGUAGES[:1])[LANGUAGES[0]]
+
+
 def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True) -> Checked:
     """Validate and build; on any error nothing under site_dir or print_dir changes."""
@@ -117,17 +147,7 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
     work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
     try:
         ctx = Context(checked, config, site, prnt, root=config_file.parent)
-        pages = config_file.parent / (config.get("docs_dir") or "docs")
-        for lang in LANGUAGES:
-            ctx.docs[lang] = work / lang
-            if (pages / lang).is_dir():
-                shutil.copytree(pages / lang, ctx.docs[lang])
-            else:
-                ctx.docs[lang].mkdir(parents=True)
-        for gen in GENERATORS:
-            if hasattr(gen, "pages"):
-                log.info("pages: %s", gen.__name__)
-                gen.pages(ctx)
+        generate_pages(ctx, config_file, work)
         for lang in LANGUAGES:
             _mkdocs(ctx, lang, config_file, strict)
         site.adopt(site.root)

@@ -5,16 +5,43 @@
   hand-written page is ``content/pages/<lang>/<path>``. MkDocs would otherwise point them at
   the generated Markdown in a temporary folder, which is in no repository.
 - The heading permalinks' title is in the page's language.
+- ``mkdocs build`` / ``mkdocs serve`` run straight on mkdocs.yml (docs_dir is then
+  content/pages itself): the data is validated and the Kazakh pages are generated into a
+  temporary folder, as ``biliktilik build`` does; that command builds both languages,
+  the verification pages and the PDFs.
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import urljoin
 
 PERMALINK_TITLE = {"kk": "Осы бөлімге тұрақты сілтеме", "ru": "Постоянная ссылка на этот раздел"}
 
 
+def _plain_mkdocs(config):
+    from mkdocs.exceptions import PluginError
+
+    from biliktilik.build import docs_for_plain_mkdocs, read_config
+    from biliktilik.findings import InvalidData, render
+
+    config_file = Path(config.config_file_path)
+    declared = read_config(config_file).get("docs_dir") or "docs"
+    if Path(config.docs_dir).resolve() != (config_file.parent / declared).resolve():
+        return  # `biliktilik build` gives MkDocs the docs it generated
+    work = Path(tempfile.mkdtemp(prefix="biliktilik-mkdocs-"))
+    atexit.register(shutil.rmtree, work, True)
+    try:
+        config.docs_dir = str(docs_for_plain_mkdocs(config_file, work))
+    except InvalidData as exc:
+        raise PluginError(render(exc.findings, "text") + f"\n{exc}") from None
+
+
 def on_config(config):
+    _plain_mkdocs(config)
     lang = config.theme.get("language") or "kk"
     toc = config.mdx_configs.setdefault("toc", {})
     if lang in PERMALINK_TITLE:

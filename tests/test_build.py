@@ -46,3 +46,17 @@ def test_build_with_a_broken_config_is_a_clear_error(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "mkdocs.yml" in proc.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_plain_mkdocs_build_strict_generates_the_catalog(tmp_path):
+    """`mkdocs build --strict` on mkdocs.yml alone validates data/ and builds the Kazakh catalog."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "out")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    for prog in load_dataset(DATA, use_cache=False).programmes.values():
+        assert prog.id in text
+    assert (tmp_path / "out" / "regulations" / "order-95" / "index.html").exists()
