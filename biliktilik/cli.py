@@ -124,6 +124,8 @@ def main(argv=None) -> int:
     except BiliktilikError as exc:
         if verbose:
             raise
+        if isinstance(exc, InvalidData):  # every command that refuses invalid data shows why
+            print(render(exc.findings, "text"), file=sys.stderr)
         print(f"biliktilik: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

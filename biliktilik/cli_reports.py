@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .findings import InvalidData, UsageError, render
+from .findings import InvalidData, UsageError
 
 
 def _year(text: str) -> int:
@@ -57,12 +57,6 @@ def _checked(args):
     return checked
 
 
-def _refused(exc: InvalidData) -> int:
-    print(render(exc.findings, "text"), file=sys.stderr)
-    print(f"biliktilik: {exc}", file=sys.stderr)
-    return 1
-
-
 def cmd_reports(args) -> int:
     from .reports import KINDS, report
 
@@ -70,10 +64,7 @@ def cmd_reports(args) -> int:
         raise UsageError(f"unknown report '{args.kind}'; expected one of: {', '.join(KINDS)}")
     if args.format == "ics" and args.kind != "calendar":
         raise UsageError("--format ics is for the calendar only")
-    try:
-        checked = _checked(args)
-    except InvalidData as exc:
-        return _refused(exc)
+    checked = _checked(args)
     rep = report(args.kind, checked.dataset, checked.facts, args.year, args.org, args.cohort)
     text = {"text": lambda: rep.text(args.lang), "csv": rep.csv, "json": rep.json,
             "ics": lambda: rep.ics("kk" if args.lang == "en" else args.lang)}[args.format]()
@@ -91,10 +82,7 @@ def cmd_forms(args) -> int:
     from . import forms as F
     from .reports import check_selection
 
-    try:
-        checked = _checked(args)
-    except InvalidData as exc:
-        return _refused(exc)
+    checked = _checked(args)
     ds, facts = checked.dataset, checked.facts
     folders = {s.org for s in F.specs().values()}
     if args.blank:
