@@ -262,11 +262,16 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
                                    "the data folder does not exist"))
         return ds
     cache = _Cache((Path(cache_dir) if cache_dir else default_cache_dir(data_dir)) if use_cache else None)
-    files, stray = discover(data_dir.resolve())  # absolute paths: the cache's keys
+    root = data_dir.resolve()
+    files, stray = discover(root)  # absolute paths: the cache's keys
     prefix = display_path(data_dir)
-    displays = [f"{prefix}/{path.relative_to(data_dir.resolve()).as_posix()}" for path, _ in files]
+
+    def shown(path: Path) -> str:  # as findings name it: data/cohorts/x.yaml
+        return f"{prefix}/{path.relative_to(root).as_posix()}"
+
+    displays = [shown(path) for path, _ in files]
     for path in stray:
-        ds.findings.append(Finding(f"{prefix}/{path.relative_to(data_dir.resolve()).as_posix()}", 1, 1, "error", "data.unknown-file",
+        ds.findings.append(Finding(shown(path), 1, 1, "error", "data.unknown-file",
                                    f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"))
     first_seen: dict[tuple[str, str], Record] = {}
     results = _read_all(files, displays, cache, ds)
