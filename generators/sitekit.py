@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from biliktilik.facts import add_months, fitting_hours_classes
+from biliktilik.facts import cohort_deadline, fitting_hours_classes
 
 # --------------------------------------------------------------------------- paths and links
 
@@ -344,13 +344,10 @@ def upcoming_cohorts(ds, facts) -> dict[str, list[Upcoming]]:
         start, end = c.get("start"), c.get("end")
         if not isinstance(start, dt.date) or not isinstance(end, dt.date) or start <= today:
             continue
-        rules = facts.rules.get(c.get("organisation"))
         deadline, rule = c.get("application_deadline"), None
-        if not isinstance(deadline, dt.date):
-            deadline = None
-            months_rule = rules.get("listener_lists_months_before") if rules is not None else None
-            if months_rule is not None:
-                deadline, rule = add_months(start, -int(months_rule.value)), months_rule
+        if not isinstance(deadline, dt.date):  # the listener list is due then (p. 14)
+            due = cohort_deadline(facts, cohort, "listener_lists")
+            deadline, rule = (due.date, due.rule) if due else (None, None)
         taken = len([x for x in c.get("listeners") or [] if isinstance(x, dict)])
         seats = int(c.get("seats") or 0)
         out.setdefault(c.get("programme"), []).append(Upcoming(
