@@ -20,9 +20,13 @@ def _text(value, lang="kk"):
     return value or ""
 
 
-def holder_name(listener: dict) -> str:
-    name = listener.get("name") or {}
+def person_name(name: dict) -> str:
+    """'Surname Given Patronymic' of a {surname, given, patronymic} record (patronymic optional)."""
     return " ".join(p for p in (name.get("surname"), name.get("given"), name.get("patronymic")) if p)
+
+
+def holder_name(listener: dict) -> str:
+    return person_name(listener.get("name") or {})
 
 
 def certificate_facts(lf: ListenerFacts, ds) -> dict | None:

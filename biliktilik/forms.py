@@ -25,6 +25,7 @@ from typing import Callable
 
 import yaml
 
+from .certificates import person_name
 from .dataset import Dataset, Record
 from .facts import Facts, ListenerFacts, previous_course
 
@@ -167,7 +168,7 @@ def _date(d) -> str | None:
 def full_name(name) -> str | None:
     if not isinstance(name, dict):
         return None
-    return " ".join(p for p in (name.get("surname"), name.get("given"), name.get("patronymic")) if p) or None
+    return person_name(name) or None
 
 
 def _get(data, *path):

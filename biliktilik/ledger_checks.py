@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections import defaultdict
 
-from .certificates import canonical, certificate_facts, facts_hash
+from .certificates import canonical, certificate_facts, facts_hash, person_name
 from .findings import Finding
 
 _HOW = "undo the edit, or issue a correction with `biliktilik correct --number {number}`"
@@ -39,7 +39,7 @@ def _finding(record, path, code, message, severity="error"):
 def _name(holder):
     if not isinstance(holder, dict):
         return str(holder)
-    return " ".join(p for p in (holder.get("surname"), holder.get("given"), holder.get("patronymic")) if p)
+    return person_name(holder)
 
 
 def _q(value):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import facts as factsmod
+from .certificates import person_name
 from .dataset import Dataset, Record
 from .facts import Facts
 from .findings import UsageError
@@ -204,8 +205,7 @@ def check_selection(ds: Dataset, year: int | None = None, organisation: str | No
 
 
 def _name(data: dict) -> str:
-    n = data.get("name") or {}
-    return " ".join(p for p in (n.get("surname"), n.get("given"), n.get("patronymic")) if p)
+    return person_name(data.get("name") or {})
 
 
 def _org_name(ds: Dataset, oid: str | None) -> dict:

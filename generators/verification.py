@@ -41,7 +41,7 @@ import jinja2
 from markupsafe import Markup
 
 from biliktilik import signing
-from biliktilik.certificates import fingerprint
+from biliktilik.certificates import fingerprint, person_name
 from biliktilik.findings import BuildError
 from biliktilik.facts import add_years
 
@@ -123,7 +123,7 @@ def ru_hours(n) -> str:
 
 
 def holder_name(holder: dict) -> str:
-    return " ".join(p for p in (holder.get("surname"), holder.get("given"), holder.get("patronymic")) if p)
+    return person_name(holder)
 
 
 def environment() -> jinja2.Environment:
