@@ -29,11 +29,12 @@ os.environ.setdefault("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23: the samp
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 import generators  # noqa: E402
-from biliktilik import build as B  # noqa: E402
-from biliktilik.output import Output  # noqa: E402
+from biliktilik.build import pipeline as B  # noqa: E402
+from biliktilik.build.output import Output  # noqa: E402
 from biliktilik.synth import synthesize  # noqa: E402
 from biliktilik.validate import validate  # noqa: E402
-from generators import catalog, regulation  # noqa: E402
+from generators import catalog_pages as catalog
+from generators import regulation_pages as regulation  # noqa: E402
 
 
 class _FormsIndexOnly:
@@ -42,7 +43,7 @@ class _FormsIndexOnly:
 
     @staticmethod
     def pages(ctx):
-        from generators import forms
+        from generators import form_pdfs as forms
         forms.pages(ctx)
 
 
@@ -65,7 +66,7 @@ def naive_config(tmp: Path) -> Path:
         out.append(line)
     text = "\n".join(out) + "\n"
     text = text.replace("custom_dir: templates/overrides", f"custom_dir: {ROOT / 'templates' / 'overrides'}")
-    text = text.replace("  - biliktilik/site_hooks.py", f"  - {ROOT / 'biliktilik' / 'site_hooks.py'}")
+    text = text.replace("  - biliktilik/site_hooks.py", f"  - {ROOT / 'biliktilik' / 'build' / 'mkdocs_hooks.py'}")
     path = tmp / "mkdocs-naive.yml"
     path.write_text(text, encoding="utf-8")
     assert not any(line.startswith(("nav:", "not_in_nav:")) for line in text.splitlines())

@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from biliktilik.dataset import load_dataset  # noqa: E402
-from biliktilik.facts import compute  # noqa: E402
+from biliktilik.load.dataset import load_dataset  # noqa: E402
+from biliktilik.model.facts import compute  # noqa: E402
 from biliktilik.synth import synthesize  # noqa: E402
-from generators import certificates as gc  # noqa: E402
+from generators import certificate_pdfs as gc  # noqa: E402
 
 
 def synthetic_certificates(n: int, programmes: int, work: Path):

@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from biliktilik import form_checks  # noqa: E402
-from biliktilik import forms as F  # noqa: E402
-from biliktilik.dataset import load_dataset  # noqa: E402
-from biliktilik.facts import compute  # noqa: E402
+from biliktilik.model import forms as F  # noqa: E402
+from biliktilik.load.dataset import load_dataset  # noqa: E402
+from biliktilik.model.facts import compute  # noqa: E402
 from biliktilik.synth import synthesize  # noqa: E402
-from generators import forms as G  # noqa: E402
+from generators import form_pdfs as G  # noqa: E402
 
 
 def _data(listeners: int, tmp: Path):

@@ -27,8 +27,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from biliktilik.dataset import discover  # noqa: E402
-from biliktilik.schemas import SCHEMAS  # noqa: E402
+from biliktilik.load.dataset import discover  # noqa: E402
+from biliktilik.load.schemas import SCHEMAS  # noqa: E402
 from biliktilik.synth import synthesize  # noqa: E402
 
 

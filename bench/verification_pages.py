@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from biliktilik.issuing import issue_in_memory  # noqa: E402
-from biliktilik.output import Output  # noqa: E402
-from biliktilik.signing import load_issuer  # noqa: E402
+from biliktilik.build.output import Output  # noqa: E402
+from biliktilik.model.credentials import load_issuer  # noqa: E402
 from biliktilik.synth import synthesize  # noqa: E402
 from biliktilik.validate import validate  # noqa: E402
 from generators import verification  # noqa: E402

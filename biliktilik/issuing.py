@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +26,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
-from .certificates import canonical, certificate_facts, facts_hash
-from .dataset import display_path
-from .findings import BiliktilikError, InvalidData, UsageError, sort_findings
+from biliktilik.model.certificates import canonical, certificate_facts, facts_hash
+from biliktilik.load.dataset import display_path
+from biliktilik.files import write_atomically
+from biliktilik.findings import BiliktilikError, InvalidData, UsageError, sort_findings
+from biliktilik.model.ledger import LEDGER_FILE, ledger_entries, ledger_record  # noqa: F401 (ledger_record: callers)
 
-LEDGER_FILE = "ledger.yaml"
 TOKEN_BYTES = 9  # 72 random bits -> 12 URL-safe characters: short enough for a small QR code
 SERIAL_DIGITS = 4
 NUMBER_RE = re.compile(r"^(?P<prefix>.+)-(?P<year>\d{4})-(?P<serial>\d+)$")
@@ -125,16 +124,6 @@ def recorded_numbers(ds) -> Numbers:
     return Numbers([n for n in numbers if isinstance(n, str)], [t for t in tokens if isinstance(t, str)])
 
 
-def ledger_record(ds):
-    return ds.ledgers.get(Path(LEDGER_FILE).stem)
-
-
-def ledger_entries(ds) -> list[dict]:
-    rec = ledger_record(ds)
-    entries = rec.data.get("certificates") if rec is not None else None
-    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-
-
 # -- round-trip YAML -----------------------------------------------------------
 
 def _yaml() -> YAML:
@@ -157,20 +146,6 @@ def _dump_rt(data) -> str:
     buf = io.StringIO()
     _yaml().dump(data, buf)
     return buf.getvalue()
-
-
-def _write_atomically(path: Path, text: str):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _last_item(node):
@@ -271,7 +246,7 @@ def _next_index(entries) -> int:
 # -- the checks before writing ----------------------------------------------------
 
 def _checked(data_dir: Path, on: dt.date | None = None):
-    from .validate import validate
+    from biliktilik.validate import validate
 
     return validate(data_dir, use_cache=False, on=on)
 
@@ -343,13 +318,13 @@ def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_to
         index += 1
         append_key(_find_listener(doc, lf.data.get("id"), cohort.file), "certificate", _cert_map(number, token, issued))
         out.append(Issued(lf.ref, number, token, issued, _name(lf.data)))
-    _write_atomically(ledger_path, _dump_rt(ledger))  # the ledger first: its numbers are taken even if the next write fails
-    _write_atomically(cohort.path, _dump_rt(doc))
+    write_atomically(ledger_path, _dump_rt(ledger))  # the ledger first: its numbers are taken even if the next write fails
+    write_atomically(cohort.path, _dump_rt(doc))
     return out
 
 
 def _name(listener: dict) -> str:
-    from .certificates import holder_name
+    from biliktilik.model.certificates import holder_name
 
     return holder_name(listener)
 
@@ -399,8 +374,8 @@ def revoke(data_dir, number: str, on: dt.date, reason: str):
     mirror = CommentedMap()
     mirror["date"], mirror["reason"] = on, reason.strip()
     append_key(cert, "revoked", mirror)
-    _write_atomically(ledger_path, _dump_rt(ledger))
-    _write_atomically(lf.cohort.path, _dump_rt(doc))
+    write_atomically(ledger_path, _dump_rt(ledger))
+    write_atomically(lf.cohort.path, _dump_rt(doc))
     return lf.ref
 
 
@@ -447,8 +422,8 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
             del old[key]
     old["number"], old["token"], old["issued"] = new_number, token, issued
     append_key(old, "replaces", number)
-    _write_atomically(ledger_path, _dump_rt(ledger))
-    _write_atomically(lf.cohort.path, _dump_rt(doc))
+    write_atomically(ledger_path, _dump_rt(ledger))
+    write_atomically(lf.cohort.path, _dump_rt(doc))
     return Issued(lf.ref, new_number, token, issued, _name(lf.data), replaces=number)
 
 

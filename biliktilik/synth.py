@@ -9,9 +9,9 @@ import random
 import shutil
 from pathlib import Path
 
-from .iin import make as make_iin
+from biliktilik.load.iin import make as make_iin
+from biliktilik.project import DATA
 
-ROOT = Path(__file__).resolve().parent.parent
 
 _SURNAMES = ["Әбілов", "Байжанов", "Қасымов", "Нұрланов", "Омаров", "Сейтқали", "Төлеуов", "Жұмабаев", "Ахметов",
              "Ержанов", "Иванов", "Ким", "Петров", "Сергеев", "Мұқанов", "Ғабдуллин", "Исмаилов", "Тоқтаров"]
@@ -90,7 +90,7 @@ def synthesize(out: Path, listeners: int = 60000, programmes: int | None = None,
         shutil.rmtree(out)
     for folder in ("rulesets", "organisations", "programmes", "cohorts"):
         (out / folder).mkdir(parents=True)
-    for f in (ROOT / "data" / "rulesets").glob("*.yaml"):
+    for f in (DATA / "rulesets").glob("*.yaml"):
         shutil.copy(f, out / "rulesets" / f.name)
     n_cohorts = max(1, listeners // 20)
     n_programmes = programmes or max(1, n_cohorts // 10)

@@ -2,12 +2,12 @@
 ``files(ctx)`` (files written straight into site/ or print/). Adding an output kind
 is adding a module and one line here; they run in this order."""
 
-from . import regulation
-from . import catalog
-from . import verification
-from . import certificates
-from . import forms
-from . import reports
+from generators import regulation_pages as regulation
+from generators import catalog_pages as catalog
+from generators import verification_pages as verification
+from generators import certificate_pdfs as certificates
+from generators import form_pdfs as forms
+from generators import report_files as reports
 
 GENERATORS = [
     regulation,  # regulations/: Order 95 and the organisations' rules in full, every paragraph anchored

@@ -51,7 +51,7 @@ def _isolated_cache(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory) -> Path:
     """site/ built once per test session from the shipped data (build date 2026-11-23). Read only."""
-    from biliktilik.build import build
+    from biliktilik.build.pipeline import build
 
     out = tmp_path_factory.mktemp("sample-site")
     saved = dict(os.environ)

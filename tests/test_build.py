@@ -6,7 +6,7 @@ import shutil
 
 from bs4 import BeautifulSoup
 
-from biliktilik.dataset import load_dataset
+from biliktilik.load.dataset import load_dataset
 from conftest import DATA, ROOT, run_cli
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from biliktilik.dataset import load_dataset
+from biliktilik.load.dataset import load_dataset
 from biliktilik.validate import validate
 
 

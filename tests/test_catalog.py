@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from biliktilik.facts import add_months
+from biliktilik.model.facts import add_months
 from biliktilik.validate import validate
 from conftest import DATA, run_cli
 

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from pypdf import PdfReader
 
-from biliktilik.build import read_config
+from biliktilik.project import read_config
 from biliktilik.validate import validate
 from conftest import DATA, ROOT, run_cli
 
@@ -253,7 +253,7 @@ def test_the_blank_form_overlay_prints_only_the_variable_fields(built, issued, t
 
 def test_blank_positions_are_overridden_per_organisation_and_checked(tmp_path):
     from biliktilik.findings import InvalidData
-    from generators.certificates import blank_layout, load_positions
+    from generators.certificate_pdfs import blank_layout, load_positions
 
     positions = load_positions()
     default = {f["name"]: f for f in blank_layout(positions, "center-nit", "certificate")["fields"]}
@@ -286,7 +286,7 @@ def test_no_certificate_pdf_or_holder_reaches_the_site(built, issued):
 
 def test_a_rebuild_gives_byte_identical_pdfs(built, issued, tmp_path):
     """Rendered again in this process (a fresh renderer) and by the CLI with another build date."""
-    from generators.certificates import render_all
+    from generators.certificate_pdfs import render_all
 
     checked = validate(built / "data", use_cache=False)
     again = render_all(checked.dataset, checked.facts, SITE_URL)

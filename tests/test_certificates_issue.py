@@ -14,7 +14,7 @@ import re
 import pytest
 import yaml
 
-from biliktilik.certificates import certificate_facts, facts_hash
+from biliktilik.model.certificates import certificate_facts, facts_hash
 from biliktilik.findings import UsageError
 from biliktilik.issuing import (IssueError, Numbers, Refused, correct, issue, ledger_entries, recorded_numbers,
                                 revoke)
@@ -317,7 +317,7 @@ def test_cli_issue_revoke_correct(data_copy):
 
 def test_building_never_invents_numbers_or_tokens(data_copy, tmp_path):
     """A cohort whose listeners passed but were not issued certificates builds without pages for them."""
-    from biliktilik.build import build
+    from biliktilik.build.pipeline import build
 
     _new_cohort(data_copy)
     before = (data_copy / "cohorts" / "2026-03-tor-test.yaml").read_bytes()

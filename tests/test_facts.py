@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from biliktilik import iin
-from biliktilik.facts import add_months, add_working_days, planning_deadlines, work_off
+from biliktilik.load import iin
+from biliktilik.model.facts import add_months, add_working_days, planning_deadlines, work_off
 from biliktilik.validate import validate
 from conftest import DATA
 

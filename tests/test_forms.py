@@ -16,12 +16,12 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from biliktilik import forms as F
+from biliktilik.model import forms as F
 from biliktilik.findings import BuildError
 from biliktilik.validate import validate
 from conftest import DATA, ROOT, findings_json, run_cli
-from generators import forms as G
-from generators import regulation_text as rt
+from generators import form_pdfs as G
+from biliktilik.model import regulation_text as rt
 
 SEEDS = Path(os.environ.get("BILIKTILIK_SEEDS", ROOT.parent / "shared" / "seeds"))
 LANGS = ("kk", "ru")
@@ -374,7 +374,7 @@ def test_cohort_language_decides_the_filled_forms_language(sample):
 
 
 def test_fields_the_validator_skips_are_required_by_the_schema():
-    from biliktilik import schemas
+    from biliktilik.load import schemas
 
     listener = schemas.LISTENER["schema"]
     for key in F._SCHEMA_REQUIRED:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from biliktilik.dataset import load_dataset
-from biliktilik.facts import compute
+from biliktilik.load.dataset import load_dataset
+from biliktilik.model.facts import compute
 from conftest import DATA, ROOT
-from generators import regulation_text as rt
+from biliktilik.model import regulation_text as rt
 
 DOCS = rt.load_all(ROOT / "content" / "regulations")
 LANGS = {"kk": "", "ru": "ru/"}

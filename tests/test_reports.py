@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from biliktilik import iin as iinmod
-from biliktilik import reports as R
+from biliktilik.load import iin as iinmod
+from biliktilik.model import reports as R
 from biliktilik.validate import validate
 from conftest import DATA, run_cli
 
@@ -259,7 +259,7 @@ def test_text_report_in_kazakh_cites_the_paragraph():
 
 
 def test_the_build_writes_the_reports_to_print_only(tmp_path):
-    from generators import reports as G
+    from generators import report_files as G
 
     checked = validate(DATA, use_cache=False, on=TODAY)
     assert G.years(checked.dataset, checked.facts) == [2023, 2025, 2026, 2027]

@@ -8,10 +8,10 @@ import random
 import cerberus
 import pytest
 
-from biliktilik.dataset import load_dataset
-from biliktilik.schemacheck import Checker
-from biliktilik.schemas import SCHEMAS
-from biliktilik.yamlload import plain
+from biliktilik.load.dataset import load_dataset
+from biliktilik.load.schemacheck import Checker
+from biliktilik.load.schemas import SCHEMAS
+from biliktilik.load.yamlload import plain
 from conftest import DATA
 
 

@@ -17,13 +17,13 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from biliktilik.build import build
-from biliktilik.certificates import certificate_facts, fingerprint, holder_name
-from biliktilik.issuing import ledger_entries
-from biliktilik.output import Output
-from biliktilik.signing import (DEMO_KEY_FILE, ENV_KEY, ENV_KEY_FILE, load_issuer, status_bit)
+from biliktilik.build.pipeline import build
+from biliktilik.model.certificates import certificate_facts, fingerprint, holder_name
+from biliktilik.model.ledger import ledger_entries
+from biliktilik.build.output import Output
+from biliktilik.model.credentials import (DEMO_KEY_FILE, ENV_KEY, ENV_KEY_FILE, load_issuer, status_bit)
 from biliktilik.validate import validate
-from generators import verification
+from generators import verification_pages as verification
 from tests.conftest import ROOT, run_cli
 
 SITE_URL = "https://biliktilik.example.kz/"
@@ -477,7 +477,7 @@ def _open_plain(context, url):
 
 
 def test_encodings_match_known_values():
-    from biliktilik.signing import base58btc, base58btc_decode, did_for, encode_status_list
+    from biliktilik.model.credentials import base58btc, base58btc_decode, did_for, encode_status_list
 
     assert base58btc(b"Hello World!") == "2NEpo7TZRRrLZSi2U"  # the base58btc test vector
     assert base58btc(b"\0\0\x01") == "112" and base58btc_decode("112") == b"\0\0\x01"

@@ -1,0 +1,144 @@
+"""validate -> facts -> generators -> site/ and print/, published only when all succeeded."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from biliktilik.findings import BuildError, InvalidData
+from biliktilik.build.output import Output
+from biliktilik.validate import Checked, validate
+from biliktilik.project import LANGUAGES, ROOT, read_config
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass
+class Context:
+    """What every generator receives: the checked data, the config, and the writers."""
+    checked: Checked
+    config: dict  # mkdocs.yml as plain data
+    site: Output
+    print: Output
+    docs: dict[str, Path] = field(default_factory=dict)  # language -> the MkDocs docs folder being generated
+    root: Path = ROOT
+
+    @property
+    def dataset(self):
+        return self.checked.dataset
+
+    @property
+    def facts(self):
+        return self.checked.facts
+
+    @property
+    def site_url(self) -> str:
+        url = self.config.get("site_url") or "/"
+        return url if url.endswith("/") else url + "/"
+
+    def page(self, lang: str, rel: str, text: str):
+        """Add a generated Markdown page to the MkDocs build of ``lang``."""
+        path = self.docs[lang] / rel
+        if path.exists():
+            raise BuildError(f"two generators want the same page {lang}/{rel}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    cfg = ctx.config
+    theme = dict(cfg.get("theme") or {"name": "material"})
+    theme["language"] = lang
+    if theme.get("custom_dir"):
+        theme["custom_dir"] = str((config_file.parent / theme["custom_dir"]).resolve())
+    default = LANGUAGES[0]
+    site_dir = ctx.site.root if lang == default else ctx.site.root / lang
+    site_url = ctx.site_url if lang == default else ctx.site_url + lang + "/"
+    extra = dict(cfg.get("extra") or {})
+    extra["lang"] = lang
+    extra["languages"] = list(LANGUAGES)
+    try:
+        config = load_config(config_file=str(config_file), docs_dir=str(ctx.docs[lang]), site_dir=str(site_dir),
+                             site_url=site_url, theme=theme, extra=extra, strict=strict)
+        if lang != default:
+            config["nav"] = _nav_for(cfg.get("nav"), lang)
+        mkdocs_build(config)
+    except (MkDocsException, SystemExit, jinja2.TemplateError, OSError) as exc:
+        raise BuildError(f"MkDocs failed for language '{lang}': {exc.__class__.__name__}: {exc}") from exc
+
+
+def _nav_for(nav, lang):
+    return nav  # the generated docs of every language share one layout
+
+
+def generate_pages(ctx: Context, config_file: Path, work: Path, languages=LANGUAGES):
+    """The MkDocs docs folder of each language under ``work``: the hand-written pages of
+    content/pages/<lang>/ and every generator's pages."""
+    from generators import GENERATORS
+
+    pages = config_file.parent / (ctx.config.get("docs_dir") or "docs")
+    for lang in LANGUAGES:
+        ctx.docs[lang] = work / lang
+        if (pages / lang).is_dir():
+            shutil.copytree(pages / lang, ctx.docs[lang])
+        else:
+            ctx.docs[lang].mkdir(parents=True)
+    for gen in GENERATORS:
+        if hasattr(gen, "pages"):
+            log.info("pages: %s", gen.__name__)
+            gen.pages(ctx)
+    return {lang: ctx.docs[lang] for lang in languages}
+
+
+def docs_for_plain_mkdocs(config_file: Path, work: Path) -> Path:
+    """``mkdocs build``/``mkdocs serve`` run straight on mkdocs.yml: validate data/ beside it and
+    generate the default language's pages into ``work`` (``biliktilik build`` builds both languages
+    and everything else). Raises InvalidData when the data has errors."""
+    checked = validate(config_file.parent / "data")
+    if not checked.ok:
+        raise InvalidData(checked.findings)
+    ctx = Context(checked, read_config(config_file), None, None, root=config_file.parent)
+    return generate_pages(ctx, config_file, work, languages=LANGUAGES[:1])[LANGUAGES[0]]
+
+
+def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | None = None,
+          cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True) -> Checked:
+    """Validate and build; on any error nothing under site_dir or print_dir changes."""
+    from generators import GENERATORS
+
+    checked = validate(data_dir, cache_dir, use_cache)
+    if not checked.ok:
+        raise InvalidData(checked.findings)
+    config_file = Path(config_file or ROOT / "mkdocs.yml")
+    config = read_config(config_file)
+    site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
+    work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
+    try:
+        ctx = Context(checked, config, site, prnt, root=config_file.parent)
+        generate_pages(ctx, config_file, work)
+        for lang in LANGUAGES:
+            _mkdocs(ctx, lang, config_file, strict)
+        site.adopt(site.root)
+        for gen in GENERATORS:
+            if hasattr(gen, "files"):
+                log.info("files: %s", gen.__name__)
+                gen.files(ctx)
+    except BaseException:
+        site.discard()
+        prnt.discard()
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    site.publish()
+    prnt.publish()
+    return checked

@@ -1,0 +1,138 @@
+"""The ``biliktilik`` command. Only this module turns errors into exit codes:
+0 success, 1 invalid data or a failed build, 2 a usage error."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render
+
+log = logging.getLogger("biliktilik")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _add_data(p):
+    p.add_argument("--data", type=Path, default=Path("data"), help="the records folder (default: data)")
+    p.add_argument("--cache", type=Path, default=None, help="cache folder (default: ~/.cache/biliktilik/...)")
+    p.add_argument("--no-cache", action="store_true", help="read every file again")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="biliktilik", description="Validate course records and build the catalog, certificates and forms.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail; tracebacks on internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check every record against the schemas and the rules")
+    _add_data(p)
+    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("build", help="validate, then build site/ and print/")
+    _add_data(p)
+    p.add_argument("--site", type=Path, default=Path("site"), help="site output folder (default: site)")
+    p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
+                   help="staff PDFs folder, never published (default: print)")
+    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml (default: the project's)")
+    p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("synth", help="write a synthetic national-scale data set for benchmarks")
+    p.add_argument("--listeners", type=int, default=60000)
+    p.add_argument("--programmes", type=int, default=None)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=95)
+    p.set_defaults(run=cmd_synth)
+
+    from biliktilik.cli.certificates import add_parsers as add_certificate_parsers  # issue, revoke, correct, verify
+    from biliktilik.cli.certificates import cmd_certificates
+    add_certificate_parsers(sub, _add_data)
+    from biliktilik.cli.reports import add_parsers as add_report_parsers  # reports, forms
+    add_report_parsers(sub, _add_data)
+
+    p = sub.add_parser("certificates", help="print a cohort's certificate PDFs into print/ (never published)")
+    _add_data(p)
+    p.add_argument("--cohort", required=True, help="the cohort whose issued certificates to print")
+    p.add_argument("--blank", action="store_true",
+                   help="only the variable fields, for printing onto the protected blank forms (print/certificates-blank/)")
+    p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
+                   help="staff PDFs folder (default: print)")
+    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml, for site_url (default: the project's)")
+    p.set_defaults(run=cmd_certificates)  # in cli/certificates.py
+    return parser
+
+
+def cmd_validate(args) -> int:
+    from biliktilik.validate import validate
+
+    checked = validate(args.data, args.cache, not args.no_cache)
+    out = render(checked.findings, args.format)
+    if out:
+        print(out)
+    return 1 if checked.errors else 0
+
+
+def cmd_build(args) -> int:
+    from biliktilik.build.pipeline import build
+
+    started = time.perf_counter()
+    try:
+        checked = build(args.data, args.site, args.print_dir, args.config, args.cache, not args.no_cache)
+    except InvalidData as exc:
+        print(render(exc.findings, "text"), file=sys.stderr)
+        print(f"build refused: {exc}; {args.site}/ was left as it was", file=sys.stderr)
+        return 1
+    warnings = [f for f in checked.findings if f.severity == "warning"]
+    print(f"built {args.site}/ and {args.print_dir}/ in {time.perf_counter() - started:.1f}s "
+          f"({len(warnings)} warning(s); run 'biliktilik validate' to see them)")
+    return 0
+
+
+def cmd_synth(args) -> int:
+    from biliktilik.synth import synthesize
+
+    if args.listeners < 1:
+        raise UsageError("--listeners must be at least 1")
+    summary = synthesize(args.out, args.listeners, args.programmes, args.seed)
+    print(summary)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    try:
+        args = parser.parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return 2
+        return args.run(args)
+    except BiliktilikError as exc:
+        if verbose:
+            raise
+        if isinstance(exc, InvalidData):  # every command that refuses invalid data shows why
+            print(render(exc.findings, "text"), file=sys.stderr)
+        print(f"biliktilik: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("biliktilik: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so plainly
+        if verbose:
+            raise
+        print(f"biliktilik: internal error: {exc.__class__.__name__}: {exc} (run with --verbose for the traceback)",
+              file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The ``reports`` and ``forms`` subcommands of ``biliktilik`` (staff calendar, reports, printable forms).
+
+Kept apart from :mod:`biliktilik.cli`, which calls :func:`add_parsers` once. Bad input (an unknown
+report, cohort, organisation or year) is a UsageError: exit 2 and one clear line, no traceback;
+invalid data is InvalidData: the findings and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from biliktilik.files import write_atomically
+from biliktilik.findings import InvalidData, UsageError
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or len(text) != 4:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a year (four digits, e.g. 2027)")
+    return int(text)
+
+
+def add_parsers(sub, add_data):
+    from biliktilik.model.reports import KINDS
+
+    p = sub.add_parser("reports", help="staff reports: the planning calendar, listener lists, post-course support, "
+                                       "monitoring, re-assessment, staff due, work-off, NOBD export")
+    add_data(p)
+    p.add_argument("kind", metavar="KIND", help="one of: " + ", ".join(KINDS))
+    p.add_argument("--year", type=_year, default=None, metavar="YYYY", help="the calendar year (default: the build date's)")
+    p.add_argument("--org", default=None, metavar="ID", help="one organisation only")
+    p.add_argument("--cohort", default=None, metavar="ID", help="one cohort (listener-lists, nobd: its list or export)")
+    p.add_argument("--format", choices=["text", "csv", "json", "ics"], default="text",
+                   help="text (default), csv, json; ics for the calendar")
+    p.add_argument("--lang", choices=["en", "kk", "ru"], default="en", help="language of the text and iCalendar output")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="write to FILE instead of the standard output")
+    p.set_defaults(run=cmd_reports)
+
+    p = sub.add_parser("forms", help="print the forms: filled from the records (personal data) or --blank")
+    add_data(p)
+    p.add_argument("--cohort", default=None, metavar="ID", help="the filled forms of one cohort")
+    p.add_argument("--org", default=None, metavar="ID",
+                   help="one organisation's forms (with --blank also 'order-95', the national forms)")
+    p.add_argument("--blank", action="store_true", help="the blank forms (kk and ru) instead of filled ones")
+    p.add_argument("--out", type=Path, default=Path("print"), metavar="DIR",
+                   help="write under DIR/forms/ (default: print; never the public site/)")
+    p.set_defaults(run=cmd_forms)
+
+
+def _checked(args):
+    from biliktilik.validate import validate
+
+    checked = validate(args.data, args.cache, not args.no_cache)
+    if not checked.ok:
+        raise InvalidData(checked.findings)
+    return checked
+
+
+def cmd_reports(args) -> int:
+    from biliktilik.model.reports import KINDS, report
+
+    if args.kind not in KINDS:
+        raise UsageError(f"unknown report '{args.kind}'; expected one of: {', '.join(KINDS)}")
+    if args.format == "ics" and args.kind != "calendar":
+        raise UsageError("--format ics is for the calendar only")
+    checked = _checked(args)
+    rep = report(args.kind, checked.dataset, checked.facts, args.year, args.org, args.cohort)
+    text = {"text": lambda: rep.text(args.lang), "csv": rep.csv, "json": rep.json,
+            "ics": lambda: rep.ics("kk" if args.lang == "en" else args.lang)}[args.format]()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.out, text.encode("utf-8"))
+        print(f"wrote {args.out} ({len(rep.rows)} row(s))")
+    return 0
+
+
+def cmd_forms(args) -> int:
+    from generators import form_pdfs as G
+
+    from biliktilik.model import forms as F
+    from biliktilik.model.reports import check_selection
+
+    checked = _checked(args)
+    ds, facts = checked.dataset, checked.facts
+    folders = {s.org for s in F.specs().values()}
+    if args.blank:
+        if args.cohort:
+            raise UsageError("--blank prints the blank forms of an organisation (--org), not of a cohort")
+        if args.org is not None and args.org not in folders and args.org not in ds.organisations:
+            raise UsageError(f"unknown organisation '{args.org}'; expected one of: "
+                             + ", ".join(sorted(folders | set(ds.organisations))))
+        jobs = G.blank_jobs(ds, facts, F.forms_used_by(args.org) if args.org else None)
+        skipped = []
+    else:
+        check_selection(ds, None, args.org, args.cohort)
+        jobs, skipped = G.filled_jobs(ds, facts, args.cohort, args.org)
+    produced = G.Renderer().pdfs(jobs)
+    for rel, data in sorted(produced.items()):
+        write_atomically(args.out / rel, data)
+        print(args.out / rel)
+    for f in skipped:
+        print(f"not printed: {f.rel}: {f.spec.key} needs " + ", ".join(sorted({m.field.what for m in f.missing}))
+              + " (see 'biliktilik validate', form.missing-field)", file=sys.stderr)
+    if not produced:
+        print("biliktilik: no form to print for this selection", file=sys.stderr)
+        return 1
+    print(f"{len(produced)} form(s) written under {args.out}/forms/"
+          + (f"; {len(skipped)} not printed (missing data)" if skipped else ""))
+    return 0
+

@@ -1,0 +1,296 @@
+"""Load every YAML record under data/ into one checked :class:`Dataset`.
+
+Per-file work (read, parse, schema check) is cached by path, size and mtime, so
+after a change to one file only that file is read again. Cross-file checks and
+rule checks always run on the whole dataset (see :mod:`biliktilik.checks`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from biliktilik.load import iin
+from biliktilik.load import schemas
+from biliktilik.findings import Finding
+from biliktilik.load.schemacheck import Checker
+from biliktilik.load.yamlload import Map, load_file, plain, position
+
+log = logging.getLogger(__name__)
+
+_CHECKERS = {kind: Checker(schema, kind) for kind, schema in schemas.SCHEMAS.items()}
+_CODE_FILES = ("load/schemas.py", "load/schemacheck.py", "load/yamlload.py", "load/dataset.py", "findings.py", "load/iin.py")
+
+
+def _code_version() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent.parent
+    for name in _CODE_FILES:
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+CODE_VERSION = _code_version()
+
+
+@dataclass
+class Record:
+    kind: str
+    id: str
+    file: str  # as shown in findings, e.g. data/cohorts/2026-03.yaml
+    data: dict
+    path: Path | None = None  # the file on disk, to find positions again for data that came from the cache
+
+    def at(self, *path, of_key=False):
+        """(line, column) of a key path inside this record, e.g. at('listeners', 3, 'attendance')."""
+        node = self.positioned()
+        for step in path[:-1]:
+            node = node[step]
+        return position(node, path[-1], of_key=of_key) if path else position(node)
+
+    def positioned(self):
+        """The data with positions: as parsed, or parsed again when it came from the cache."""
+        if isinstance(self.data, Map) or self.path is None:
+            return self.data
+        cached = getattr(self, "_positioned", None)
+        if cached is None:
+            cached = load_file(self.path, self.file, []) or self.data
+            self._positioned = cached
+        return cached
+
+    def finding(self, path, severity, code, message, source=None):
+        line, col = self.at(*path) if path else position(self.data)
+        return Finding(self.file, line, col, severity, code, message, source)
+
+
+@dataclass
+class Dataset:
+    root: Path
+    rulesets: dict[str, Record] = field(default_factory=dict)
+    organisations: dict[str, Record] = field(default_factory=dict)
+    programmes: dict[str, Record] = field(default_factory=dict)
+    cohorts: dict[str, Record] = field(default_factory=dict)
+    ledgers: dict[str, Record] = field(default_factory=dict)  # data/ledger.yaml, id 'ledger'
+    findings: list[Finding] = field(default_factory=list)
+    files_read: int = 0
+    files_cached: int = 0
+
+    def of_kind(self, kind: str) -> dict[str, Record]:
+        return getattr(self, kind + "s")
+
+    @property
+    def errors(self):
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def display_path(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def default_cache_dir(data_dir: Path) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return base / "biliktilik" / key
+
+
+def _listener_iins(data, display) -> list[Finding]:
+    """IIN checksums: local to one file, so they run once and are cached with it."""
+    out = []
+    listeners = data.get("listeners") if isinstance(data, dict) else None
+    for i, listener in enumerate(listeners if isinstance(listeners, list) else []):
+        value = listener.get("iin") if isinstance(listener, dict) else None
+        if isinstance(value, str) and len(value) == 12 and value.isdigit():
+            wrong = iin.problem(value)
+            if wrong:
+                line, col = position(listener, "iin")
+                out.append(Finding(display, line, col, "error", "listener.iin", f"invalid IIN: {wrong}"))
+    return out
+
+
+FILE_CHECKS = {"cohort": (_listener_iins,)}
+
+
+def _parse_one(path: Path, kind: str, display: str):
+    findings: list[Finding] = []
+    data = load_file(path, display, findings)
+    if data is not None:
+        findings.extend(_CHECKERS[kind](data, display))
+        for check in FILE_CHECKS.get(kind, ()):
+            findings.extend(check(data, display))
+    return data, findings
+
+
+class _Cache:
+    """One pickle per data file, keyed by its absolute path; valid while size and mtime match."""
+
+    def __init__(self, directory: Path | None):
+        self.dir = directory
+        if directory is not None:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                self.dir = None
+
+    def _file(self, path: Path) -> Path:
+        return self.dir / (hashlib.sha1(str(path).encode()).hexdigest() + ".pickle")
+
+    def get(self, path: Path, stamp, display: str):
+        if self.dir is None:
+            return None
+        try:
+            with open(self._file(path), "rb") as fh:
+                saved_stamp, saved_display, result = pickle.load(fh)
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+        if saved_stamp != stamp or saved_display != display:
+            return None
+        return result
+
+    def put(self, path: Path, stamp, display: str, result):
+        if self.dir is None:
+            return
+        target = self._file(path)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                pickle.dump((stamp, display, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            log.debug("cache write failed for %s", path)
+
+
+def discover(data_dir: Path):
+    """(path, kind) of every record file, and the files that are no record (hidden files are passed over).
+
+    Records are ``<folder>/<name>.yaml`` for the folders of schemas.FOLDERS, or a single file of
+    schemas.FILES; README, .md and .txt files are notes. os.scandir keeps this cheap at 3,000+ files."""
+    found, stray = [], []
+
+    def note(name: str) -> bool:
+        return name == "README" or name.endswith((".md", ".txt"))
+
+    def walk_stray(folder: Path):
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                walk_stray(Path(entry.path))
+            elif not note(entry.name):
+                stray.append(Path(entry.path))
+
+    for entry in sorted(os.scandir(data_dir), key=lambda e: e.name):
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir():
+            kind = schemas.FOLDERS.get(entry.name)
+            if kind is None:
+                walk_stray(path)
+                continue
+            for sub in sorted(os.scandir(path), key=lambda e: e.name):
+                if sub.name.startswith("."):
+                    continue
+                if sub.is_dir():
+                    walk_stray(Path(sub.path))
+                elif sub.name.endswith((".yaml", ".yml")):
+                    found.append((Path(sub.path), kind))
+                elif not note(sub.name):
+                    stray.append(Path(sub.path))
+        elif entry.name in schemas.FILES:
+            found.append((path, schemas.FILES[entry.name]))
+        elif not note(entry.name):
+            stray.append(path)
+    return found, stray
+
+
+def _stamp(path: Path):
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, CODE_VERSION)
+
+
+def _parse_and_cache(job):
+    path, kind, display, stamp, cache_dir = job
+    data, findings = _parse_one(path, kind, display)
+    result = (plain(data), findings)
+    _Cache(cache_dir).put(path, stamp, display, result)
+    return result
+
+
+def _read_all(files, displays, cache: _Cache, ds: Dataset):
+    """Each file's (data, findings): from the cache, else parsed (in worker processes when there are many)."""
+    results: list = [None] * len(files)
+    jobs = []
+    for i, ((path, kind), display) in enumerate(zip(files, displays)):
+        stamp = _stamp(path)
+        hit = cache.get(path, stamp, display)
+        if hit is not None:
+            results[i] = hit
+            ds.files_cached += 1
+        else:
+            jobs.append((i, (path, kind, display, stamp, cache.dir)))
+    ds.files_read = len(jobs)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parsed = pool.map(_parse_and_cache, [job for _, job in jobs], chunksize=64)
+        for (i, _), result in zip(jobs, parsed):
+            results[i] = result
+    else:
+        for i, (path, kind, display, stamp, cache_dir) in jobs:
+            data, findings = _parse_one(path, kind, display)
+            cache.put(path, stamp, display, (plain(data), findings))
+            results[i] = (data, findings)  # keeps positions: no second parse for findings
+    return results
+
+
+PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
+
+
+def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
+    data_dir = Path(data_dir)
+    ds = Dataset(root=data_dir)
+    if not data_dir.is_dir():
+        ds.findings.append(Finding(display_path(data_dir), 1, 1, "error", "data.missing",
+                                   "the data folder does not exist"))
+        return ds
+    cache = _Cache((Path(cache_dir) if cache_dir else default_cache_dir(data_dir)) if use_cache else None)
+    root = data_dir.resolve()
+    files, stray = discover(root)  # absolute paths: the cache's keys
+    prefix = display_path(data_dir)
+
+    def shown(path: Path) -> str:  # as findings name it: data/cohorts/x.yaml
+        return f"{prefix}/{path.relative_to(root).as_posix()}"
+
+    displays = [shown(path) for path, _ in files]
+    for path in stray:
+        ds.findings.append(Finding(shown(path), 1, 1, "error", "data.unknown-file",
+                                   f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"))
+    first_seen: dict[tuple[str, str], Record] = {}
+    results = _read_all(files, displays, cache, ds)
+    for (path, kind), display, result in zip(files, displays, results):
+        data, findings = result
+        ds.findings.extend(findings)
+        if not isinstance(data, dict):
+            continue
+        rid = path.stem if kind in schemas.FILES.values() else data.get("id")
+        if not isinstance(rid, str):
+            continue
+        record = Record(kind, rid, display, data, path)
+        previous = first_seen.get((kind, record.id))
+        if previous is not None:
+            ds.findings.append(record.finding(("id",), "error", f"{kind}.duplicate-id",
+                                              f"{kind} id '{record.id}' is already used by {previous.file}"))
+            continue
+        first_seen[(kind, record.id)] = record
+        ds.of_kind(kind)[record.id] = record
+    log.info("read %d file(s), %d from cache", ds.files_read, ds.files_cached)
+    return ds

@@ -1,0 +1,257 @@
+"""YAML loading that keeps positions and refuses what PyYAML lets pass.
+
+libyaml (``CSafeLoader``) composes the node tree in C; we construct plain Python
+values from it ourselves so that every mapping remembers where each key and each
+value stands, duplicate keys are reported, and an impossible date is a finding
+rather than an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import yaml
+
+try:  # libyaml is the fast path; the pure-Python loader gives the same nodes
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader
+
+from biliktilik.findings import Finding
+
+__all__ = ["Invalid", "Map", "Seq", "load_text", "load_file", "plain", "position"]
+
+
+class Invalid(str):
+    """A scalar that could not be constructed (already reported); later checks pass over it."""
+
+    __slots__ = ()
+
+
+class Map(dict):
+    """A mapping that knows the (line, column) of each key and of each value (1-based)."""
+
+    __slots__ = ("at", "key_at", "value_at")
+
+    def __reduce__(self):
+        return (_rebuild_map, (dict(self), self.at, self.key_at, self.value_at))
+
+
+class Seq(list):
+    """A sequence that knows the (line, column) of each item (1-based)."""
+
+    __slots__ = ("at", "item_at")
+
+    def __reduce__(self):
+        return (_rebuild_seq, (list(self), self.at, self.item_at))
+
+
+def _rebuild_map(items, at, key_at, value_at):
+    m = Map(items)
+    m.at, m.key_at, m.value_at = at, key_at, value_at
+    return m
+
+
+def _rebuild_seq(items, at, item_at):
+    s = Seq(items)
+    s.at, s.item_at = at, item_at
+    return s
+
+
+def plain(value):
+    """The same data as built-in dicts and lists (they pickle about ten times faster)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def position(container, key=None, *, of_key=False):
+    """Where ``container[key]`` (or the container itself) stands: (line, column)."""
+    if key is None:
+        return getattr(container, "at", (1, 1))
+    if isinstance(container, Map):
+        table = container.key_at if of_key else container.value_at
+        return table.get(key, container.at)
+    if isinstance(container, Seq) and isinstance(key, int) and key < len(container.item_at):
+        return container.item_at[key]
+    return getattr(container, "at", (1, 1))
+
+
+_TAG = "tag:yaml.org,2002:"
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+
+
+class _Constructor:
+    def __init__(self, file: str, findings: list[Finding]):
+        self.file = file
+        self.findings = findings
+        self.built: dict[int, object] = {}  # an alias (*name) gives the same object, as in PyYAML
+        self.building: set[int] = set()
+
+    def error(self, node, code, message):
+        m = node.start_mark
+        self.findings.append(Finding(self.file, m.line + 1, m.column + 1, "error", code, message))
+
+    def build(self, node):
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if key in self.building:
+            self.error(node, "yaml.recursive", "an alias refers to the collection that contains it; recursive data is not allowed")
+            return Invalid("")
+        self.building.add(key)
+        try:
+            value = self.built[key] = self._collection(node)
+        finally:
+            self.building.discard(key)
+        return value
+
+    def _collection(self, node):
+        m = node.start_mark
+        at = (m.line + 1, m.column + 1)
+        if isinstance(node, yaml.SequenceNode):
+            seq = Seq()
+            seq.at = at
+            seq.item_at = [(n.start_mark.line + 1, n.start_mark.column + 1) for n in node.value]
+            seq.extend(self.build(n) for n in node.value)
+            return seq
+        result = Map()
+        result.at = at
+        key_at = result.key_at = {}
+        value_at = result.value_at = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                self.error(key_node, "yaml.merge", "merge keys (<<) are not supported; write the keys out")
+                continue
+            key = self.build(key_node)
+            if isinstance(key, (dict, list)):
+                self.error(key_node, "yaml.key", "a key must be a plain value, not a mapping or list")
+                continue
+            if key in result:
+                first = key_at[key][0]
+                self.error(key_node, "yaml.duplicate-key",
+                           f"duplicate key '{key}' (first defined on line {first}); each key may appear once")
+                continue
+            km, vm = key_node.start_mark, value_node.start_mark
+            key_at[key] = (km.line + 1, km.column + 1)
+            value_at[key] = (vm.line + 1, vm.column + 1)
+            result[key] = self.build(value_node)
+        return result
+
+    def scalar(self, node):
+        tag, value = node.tag, node.value
+        if tag == _TAG + "str":
+            return value
+        if tag == _TAG + "int":
+            text = value.replace("_", "")
+            try:
+                if text.startswith(("0x", "-0x", "+0x")):
+                    return int(text, 16)
+                if text.startswith(("0o", "-0o", "+0o")):
+                    return int(text, 8)
+                return int(text, 10)
+            except ValueError:
+                return value
+        if tag == _TAG + "float":
+            text = value.replace("_", "").lower()
+            if text in (".inf", "+.inf"):
+                return float("inf")
+            if text == "-.inf":
+                return float("-inf")
+            if text == ".nan":
+                return float("nan")
+            try:
+                return float(text)
+            except ValueError:
+                return value
+        if tag == _TAG + "bool":
+            return _BOOL.get(value.lower(), value)
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "timestamp":
+            match = _DATE.match(value)
+            if not match:
+                self.error(node, "yaml.datetime",
+                           f"'{value}' has a time of day; write a date as YYYY-MM-DD")
+                return Invalid(value)
+            try:
+                return dt.date(*map(int, match.groups()))
+            except ValueError as exc:
+                self.error(node, "yaml.date", f"impossible date '{value}' ({exc}); expected a real date YYYY-MM-DD")
+                return Invalid(value)
+        self.error(node, "yaml.tag", f"unsupported tag '{tag}'")
+        return value
+
+
+def _codepoint(character) -> int:
+    return character if isinstance(character, int) else ord(character[:1] or "\0")
+
+
+def load_text(text: str, file: str, findings: list[Finding]):
+    """Parse one YAML document; problems are appended to ``findings``; returns None on failure."""
+    if not text.strip():
+        findings.append(Finding(file, 1, 1, "error", "yaml.empty", "the file is empty; expected a YAML mapping"))
+        return None
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if "tab" in problem or "\t" in problem:
+            message = "tab character; YAML is indented with spaces only, replace the tab with spaces"
+        else:
+            message = f"invalid YAML: {problem}"
+            if exc.context:
+                started = exc.context_mark
+                where = f" started on line {started.line + 1}" if started and started.line + 1 != line else ""
+                message += f" ({exc.context}{where})"
+            if "mapping values are not allowed" in problem:
+                message += "; put a value that contains ': ' in quotes"
+        findings.append(Finding(file, line, col, "error", "yaml.syntax", message))
+        return None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        findings.append(Finding(file, line, col, "error", "yaml.character",
+                                f"character U+{_codepoint(exc.character):04X} is not allowed in YAML text; remove it"))
+        return None
+    except yaml.YAMLError as exc:
+        findings.append(Finding(file, 1, 1, "error", "yaml.syntax", f"invalid YAML: {exc}"))
+        return None
+    if node is None:
+        findings.append(Finding(file, 1, 1, "error", "yaml.empty", "the file holds no YAML document"))
+        return None
+    return _Constructor(file, findings).build(node)
+
+
+def load_file(path, display: str, findings: list[Finding]):
+    """Read ``path`` as strict UTF-8 and parse it."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        findings.append(Finding(display, 1, 1, "error", "file.read", f"cannot read the file: {exc.strerror or exc}"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        findings.append(Finding(display, line, col, "error", "file.encoding",
+                                f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8"))
+        return None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return load_text(text, display, findings)

@@ -1,0 +1,555 @@
+"""Facts computed once from the checked dataset and the rule sets.
+
+Who passed, when a certificate expires, when post-course support ends, who may
+re-take and until when, which programmes are due for monitoring, a KAZGUU staff
+member's next obligation and work-off period, the planning deadlines of a year.
+Every page, PDF and report reads these answers; none computes its own.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+from functools import lru_cache
+from dataclasses import dataclass, field
+
+from biliktilik.load.dataset import Dataset, Record
+from biliktilik.model.rules import Rule, Rules, resolve
+
+
+def today() -> dt.date:
+    """The build date: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+@lru_cache(maxsize=8192)
+def add_months(d: dt.date, months: int) -> dt.date:
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    if d.day <= 28:
+        return dt.date(year, month, d.day)
+    last = 29 if month == 2 and calendar.isleap(year) else _DAYS[month - 1]
+    return dt.date(year, month, min(d.day, last))
+
+
+def add_years(d: dt.date, years: int) -> dt.date:
+    return add_months(d, 12 * years)
+
+
+def add_working_days(d: dt.date, days: int) -> dt.date:
+    """Monday-Friday working days (public holidays are not in the rule sets)."""
+    while days > 0:
+        d += dt.timedelta(days=1)
+        if d.weekday() < 5:
+            days -= 1
+    return d
+
+
+def month_day(year: int, mmdd: str) -> dt.date:
+    month, day = map(int, mmdd.split("-"))
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass
+class Failure:
+    """Why a listener did not pass: which rule, what value, where in the record."""
+    code: str
+    path: tuple
+    message: str
+    rule: Rule | None
+
+
+@dataclass
+class ListenerFacts:
+    cohort: Record
+    index: int
+    data: dict
+    programme: Record | None
+    rules: Rules | None
+    outcome: str | None  # certificate, reference, expelled, internship_certificate; None while not assessed
+    failures: list[Failure] = field(default_factory=list)
+    completed: dt.date | None = None
+    certificate_valid_until: dt.date | None = None
+    support_until: dt.date | None = None
+    post_course_plan_due: dt.date | None = None
+    post_course_report_due: dt.date | None = None
+    retake_from: dt.date | None = None
+    retake_until: dt.date | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.cohort.id}/{self.data.get('id')}"
+
+    @property
+    def path(self) -> tuple:
+        return ("listeners", self.index)
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome in ("certificate", "internship_certificate")
+
+    @property
+    def hours(self) -> int | None:
+        if self.programme is None:
+            return None
+        internship = self.data.get("internship")
+        if isinstance(internship, dict) and isinstance(internship.get("hours"), int):
+            return internship["hours"]
+        return self.programme.data.get("hours")
+
+
+@dataclass
+class StaffFacts:
+    """A KAZGUU staff member (matched across cohorts by IIN)."""
+    iin: str
+    name: dict
+    group: str
+    organisation: str
+    listeners: list[ListenerFacts]
+    last_qualifying: dt.date | None
+    next_due: dt.date | None
+    obligation: Rule | None
+    paid_amount: int | None
+    work_off_months: int | None
+    work_off_rows: list[int]
+    work_off_rule: Rule | None
+
+
+@dataclass
+class Deadline:
+    date: dt.date
+    what: str  # a stable key, e.g. applications_due
+    label: dict  # {kk, ru, en}
+    rule: Rule | None
+    organisation: str | None = None
+    cohort: str | None = None
+
+
+@dataclass
+class Facts:
+    today: dt.date
+    rules: dict[str, Rules]
+    listeners: list[ListenerFacts]
+    by_ref: dict[str, ListenerFacts]
+    monitoring: list[tuple[Record, dt.date | None, dt.date, bool]]  # programme, last, due, overdue
+    staff: list[StaffFacts]
+
+    def of_cohort(self, cohort_id: str) -> list[ListenerFacts]:
+        return [lf for lf in self.listeners if lf.cohort.id == cohort_id]
+
+    def retakes_of(self, ref: str) -> list[ListenerFacts]:
+        return [lf for lf in self.listeners if lf.data.get("retake_of") == ref]
+
+    def deadlines(self, ds: Dataset, year: int, organisation: str | None = None) -> list[Deadline]:
+        return planning_deadlines(ds, self, year, organisation)
+
+
+def _decide(lf: ListenerFacts, cohort: dict) -> None:
+    data, rules = lf.data, lf.rules
+    if isinstance(data.get("expelled"), dict):
+        lf.outcome = "expelled"
+        return
+    programme = lf.programme.data if lf.programme else {}
+    internship = data.get("internship")
+    if programme.get("kind") == "internship":
+        if not isinstance(internship, dict):
+            lf.outcome = None
+            return
+        hours = internship.get("hours")
+        minimum = _internship_minimum(rules)
+        if minimum is not None and isinstance(hours, int) and hours < minimum[0]:
+            lf.failures.append(Failure("listener.internship-hours", ("internship", "hours"),
+                                       f"{hours} academic hours is below the {minimum[0]} an internship needs", minimum[1]))
+            lf.outcome = "reference"
+        else:
+            lf.outcome = "internship_certificate"
+        return
+    attendance, test = data.get("attendance"), data.get("final_test")
+    if attendance is None and test is None:
+        lf.outcome = None
+        return
+    need_att = rules.get("attendance_min") if rules else None
+    if isinstance(attendance, (int, float)) and need_att is not None and attendance < need_att.value:
+        lf.failures.append(Failure("listener.attendance", ("attendance",),
+                                   f"{attendance:g} is below the {need_att.value:g} required for a certificate", need_att))
+    need_test = rules.get("final_test_min") if rules else None
+    if not isinstance(test, dict):
+        lf.failures.append(Failure("listener.final-test", ("attendance",),
+                                   "no final test result; a certificate needs the final test", need_test))
+    elif isinstance(test.get("score"), (int, float)) and isinstance(test.get("max"), (int, float)) and test["max"] > 0:
+        share = test["score"] / test["max"]
+        if need_test is not None and share < need_test.value:
+            lf.failures.append(Failure("listener.final-test", ("final_test", "score"),
+                                       f"{test['score']:g} of {test['max']:g} ({share:.0%}) is below the {need_test.value:.0%} of the maximum required",
+                                       need_test))
+    lf.outcome = "reference" if lf.failures else "certificate"
+
+
+def _internship_minimum(rules: Rules | None):
+    if rules is None or rules.hours_classes is None:
+        return None
+    for hc in rules.hours_classes.value:
+        if hc.get("kind") == "internship" and isinstance(hc.get("min"), int):
+            return hc["min"], rules.hours_classes
+    return None
+
+
+def _dates(lf: ListenerFacts, cohort: dict) -> None:
+    end = cohort.get("end")
+    if not isinstance(end, dt.date) or lf.outcome is None:
+        return
+    internship = lf.data.get("internship")
+    if isinstance(internship, dict) and isinstance(internship.get("to"), dt.date):
+        end = internship["to"]
+    lf.completed = end
+    rules = lf.rules
+    if rules is None:
+        return
+    if lf.passed:
+        certificate = lf.data.get("certificate")
+        start = certificate.get("issued") if isinstance(certificate, dict) else None
+        start = start if isinstance(start, dt.date) else end
+        years = rules.value("certificate_validity_years")
+        if years:
+            lf.certificate_valid_until = add_years(start, years) - dt.timedelta(days=1)
+        months = rules.value("post_course_support_months")
+        if months:
+            lf.support_until = add_months(end, months)
+        if rules.value("post_course_plan"):
+            lf.post_course_plan_due = end + dt.timedelta(days=30)
+        report = rules.value("post_course_report_due_months")
+        if report:
+            lf.post_course_report_due = add_months(end, report)
+    elif lf.outcome == "reference":
+        per_year = rules.value("reassessment_per_year")
+        if per_year:
+            lf.retake_from = end + dt.timedelta(days=1)
+            lf.retake_until = add_years(end, 1)
+
+
+def fitting_hours_classes(prog: dict, rules: Rules | None) -> list[dict]:
+    """The organisation's hours classes that a programme's hours, kind and abroad flag fall in,
+    most specific first (the highest lower bound: KAZGUU's open-ended 8+, 36+, 108+ put 72 h
+    in 36+); a class bounded only in months (abroad, up to a year) fits any hours and comes last."""
+    rule = rules.get("hours_classes") if rules is not None else None
+    hours = prog.get("hours")
+    if rule is None or not isinstance(hours, int):
+        return []
+    kind, abroad = prog.get("kind", "course"), bool(prog.get("abroad"))
+    fitting = []
+    for c in rule.value:
+        if c.get("kind") != kind or bool(c.get("abroad")) != abroad:
+            continue
+        if ("min" in c and hours < c["min"]) or ("max" in c and hours > c["max"]) or \
+                ("above" in c and hours <= c["above"]):
+            continue
+        by_hours = any(k in c for k in ("min", "max", "above"))
+        low = c.get("min", c.get("above", -1) + 1)
+        fitting.append((not by_hours, -low, c))
+    return [c for _, _, c in sorted(fitting, key=lambda t: t[:2])]
+
+
+def work_off(rule: Rule | None, amount: int | None) -> tuple[int | None, list[int]]:
+    """Months of work-off for an amount paid, and the table rows that matched (none or several: undefined)."""
+    if rule is None or amount is None:
+        return None, []
+    rows = []
+    for row in rule.value:
+        if "exactly" in row and amount == row["exactly"]:
+            rows.append(row)
+        elif "from" in row and "to" in row and row["from"] <= amount <= row["to"]:
+            rows.append(row)
+        elif "above" in row and amount > row["above"]:
+            rows.append(row)
+    numbers = [r["row"] for r in rows]
+    months = {r["months"] for r in rows}
+    return (months.pop() if len(months) == 1 else None), numbers
+
+
+def _staff(ds: Dataset, facts: Facts) -> list[StaffFacts]:
+    people: dict[tuple[str, str], list[ListenerFacts]] = {}
+    for lf in facts.listeners:
+        staff = lf.data.get("staff")
+        if isinstance(staff, dict) and isinstance(lf.data.get("iin"), str):
+            people.setdefault((lf.cohort.data.get("organisation"), lf.data["iin"]), []).append(lf)
+    out = []
+    for (org, iin), lfs in sorted(people.items()):
+        rules = facts.rules.get(org)
+        latest = max(lfs, key=lambda x: (x.cohort.data.get("end") or dt.date.min))
+        staff = latest.data["staff"]
+        group = staff.get("group")
+        obligation = None
+        if rules and rules.staff_obligations:
+            for ob in rules.staff_obligations.value:
+                if ob.get("staff_group") == group:
+                    obligation = ob
+        min_hours = (obligation or {}).get("min_hours") or 0
+        courses = [(lf.completed, lf.hours) for lf in lfs if lf.passed and lf.completed]
+        for lf in lfs:
+            last = lf.data["staff"].get("last_course")
+            if isinstance(last, dict) and isinstance(last.get("date"), dt.date):
+                courses.append((last["date"], last.get("hours")))
+        qualifying = [d for d, h in courses if isinstance(h, int) and h >= min_hours]
+        last_q = max(qualifying) if qualifying else None
+        next_due = None
+        if obligation:
+            next_due = add_years(last_q, obligation["interval_years"]) if last_q else facts.today
+        paid = staff.get("paid_amount")
+        rule = rules.work_off if rules else None
+        months, rows = work_off(rule, paid)
+        out.append(StaffFacts(iin, latest.data.get("name", {}), group, org, lfs, last_q, next_due,
+                              rules.staff_obligations if (rules and obligation) else None,
+                              paid, months, rows, rule))
+    return out
+
+
+def _monitoring(ds: Dataset, facts: Facts):
+    out = []
+    first_start: dict[str, dt.date] = {}
+    for c in ds.cohorts.values():
+        pid, start = c.data.get("programme"), c.data.get("start")
+        if isinstance(start, dt.date) and (pid not in first_start or start < first_start[pid]):
+            first_start[pid] = start
+    for pid, prog in sorted(ds.programmes.items()):
+        rules = facts.rules.get(prog.data.get("organisation"))
+        interval = rules.value("monitoring_interval_years") if rules else None
+        if not interval:
+            continue
+        monitored = [d for d in prog.data.get("monitored") or [] if isinstance(d, dt.date)]
+        last = max(monitored) if monitored else None
+        if last is None:
+            approved = prog.data.get("approved")
+            origin = approved if isinstance(approved, dt.date) else first_start.get(pid)
+            if origin is None:
+                continue
+            due = add_years(origin, interval)
+        else:
+            due = add_years(last, interval)
+        out.append((prog, last, due, due <= facts.today))
+    return out
+
+
+def compute(ds: Dataset, on: dt.date | None = None) -> Facts:
+    rules = resolve(ds)
+    facts = Facts(on or today(), rules, [], {}, [], [])
+    for cid, cohort in sorted(ds.cohorts.items()):
+        c = cohort.data
+        programme = ds.programmes.get(c.get("programme"))
+        org_rules = rules.get(c.get("organisation"))
+        for i, listener in enumerate(c.get("listeners") or []):
+            if not isinstance(listener, dict):
+                continue
+            lf = ListenerFacts(cohort, i, listener, programme, org_rules, None)
+            _decide(lf, c)
+            _dates(lf, c)
+            facts.listeners.append(lf)
+            facts.by_ref.setdefault(lf.ref, lf)
+    facts.monitoring = _monitoring(ds, facts)
+    facts.staff = _staff(ds, facts)
+    return facts
+
+
+_LABELS = {
+    "applications_due": {"en": "applications for courses to the education authorities",
+                         "kk": "Курстарға жіберу туралы өтінімдер", "ru": "Заявки на курсы в органы управления образованием"},
+    "district_plans_due": {"en": "district plans to the regional education departments",
+                           "kk": "Аудандық жоспарлар білім басқармаларына", "ru": "Районные планы в управления образования"},
+    "regional_plans_due": {"en": "regional plans to the authority",
+                           "kk": "Облыстық жоспарлар Уәкілетті органға", "ru": "Областные планы в уполномоченный орган"},
+    "staff_plan_due": {"en": "the staff training plan",
+                       "kk": "Біліктілікті арттыру жоспары", "ru": "План повышения квалификации"},
+    "listener_lists": {"en": "listener list of the cohort",
+                       "kk": "Тыңдаушылар тізімі", "ru": "Список слушателей"},
+    "nobd": {"en": "NOBD data of the finished cohort",
+             "kk": "ҰБДҚ деректері", "ru": "Данные НОБД"},
+    "post_course_report": {"en": "post-course support reports",
+                           "kk": "Посткурстық сүйемелдеу есебі", "ru": "Отчёт о посткурсовом сопровождении"},
+}
+
+
+def planning_deadlines(ds: Dataset, facts: Facts, year: int, organisation: str | None = None) -> list[Deadline]:
+    """Every deadline of a calendar year, from the rule sets and the cohorts."""
+    out: list[Deadline] = []
+    orgs = [organisation] if organisation else sorted(ds.organisations)
+    for oid in orgs:
+        rules = facts.rules.get(oid)
+        if rules is None:
+            continue
+        for key in ("applications_due", "district_plans_due", "regional_plans_due", "staff_plan_due"):
+            rule = rules.get(key)
+            if rule is not None:
+                out.append(Deadline(month_day(year, rule.value), key, _LABELS[key], rule, oid))
+        for cohort in sorted(ds.cohorts.values(), key=lambda c: c.id):
+            if cohort.data.get("organisation") == oid:
+                out.extend(d for d in cohort_deadlines(cohort, rules) if d.date.year == year)
+    for lf in facts.listeners:
+        if lf.post_course_report_due and lf.post_course_report_due.year == year and (
+                organisation is None or lf.cohort.data.get("organisation") == organisation):
+            out.append(Deadline(lf.post_course_report_due, "post_course_report", _LABELS["post_course_report"],
+                                lf.rules.post_course_report_due_months, lf.cohort.data.get("organisation"), lf.cohort.id))
+    unique = {(d.date, d.what, d.organisation, d.cohort): d for d in out}
+    return sorted(unique.values(), key=lambda d: (d.date, d.what, d.organisation or "", d.cohort or ""))
+
+
+# -- per-cohort deadlines, previous courses, table gaps, statuses (forms and reports read these) --------
+
+
+def cohort_deadlines(cohort: Record, rules: Rules | None) -> list[Deadline]:
+    """A cohort's own deadlines: its listener list (p. 14) and its NOBD data (p. 19)."""
+    out: list[Deadline] = []
+    c, oid = cohort.data, cohort.data.get("organisation")
+    if rules is None or not isinstance(c.get("start"), dt.date):
+        return out
+    months = rules.value("listener_lists_months_before")
+    if months is not None:
+        out.append(Deadline(add_months(c["start"], -months), "listener_lists", _LABELS["listener_lists"],
+                            rules.listener_lists_months_before, oid, cohort.id))
+    days = rules.value("nobd_working_days")
+    if days and isinstance(c.get("end"), dt.date):
+        out.append(Deadline(add_working_days(c["end"], days), "nobd", _LABELS["nobd"], rules.nobd_working_days, oid, cohort.id))
+    return out
+
+
+def cohort_deadline(facts: Facts, cohort: Record, what: str) -> Deadline | None:
+    rules = facts.rules.get(cohort.data.get("organisation"))
+    return next((d for d in cohort_deadlines(cohort, rules) if d.what == what), None)
+
+
+@dataclass
+class Course:
+    """A course a staff member took: from the records (a passed listener) or as recorded in staff.last_course."""
+    title: dict | str | None
+    date: dt.date
+    hours: int | None
+    ref: str | None  # cohort/listener when it comes from the records
+
+
+def previous_course(facts: Facts, lf: ListenerFacts) -> Course | None:
+    """The last course a staff member finished before this listener's cohort starts."""
+    iin, org, start = lf.data.get("iin"), lf.cohort.data.get("organisation"), lf.cohort.data.get("start")
+    if not isinstance(start, dt.date):
+        return None
+    index = facts.__dict__.get("_staff_index")
+    if index is None:
+        index = facts.__dict__["_staff_index"] = {(s.organisation, s.iin): s for s in facts.staff}
+    person = index.get((org, iin))
+    records = person.listeners if person else [lf]
+    courses = []
+    for other in records:
+        if other.passed and other.completed and other.completed < start and other.programme is not None:
+            courses.append(Course(other.programme.data.get("title"), other.completed, other.hours, other.ref))
+        last = (other.data.get("staff") or {}).get("last_course")
+        if isinstance(last, dict) and isinstance(last.get("date"), dt.date) and last["date"] < start:
+            courses.append(Course(last.get("title"), last["date"], last.get("hours"), None))
+    return max(courses, key=lambda c: (c.date, c.ref is not None), default=None)
+
+
+def staff_due(facts: Facts, on: dt.date | None = None) -> list[StaffFacts]:
+    """Staff whose training obligation falls due on or before ``on`` (default: the build date)."""
+    on = on or facts.today
+    return [s for s in facts.staff if s.obligation is not None and s.next_due is not None and s.next_due <= on]
+
+
+@dataclass
+class TableIssue:
+    kind: str  # gap (amounts no row covers) or overlap (amounts several rows cover with different periods)
+    low: int
+    high: int | None  # None: no upper limit
+    rows: list[int]
+
+
+def work_off_table(rule: Rule | None) -> list[TableIssue]:
+    """What a work-off table leaves undefined: amounts in no row, amounts in rows giving different periods."""
+    if rule is None:
+        return []
+    spans = []
+    for row in rule.value:
+        if "exactly" in row:
+            lo, hi = row["exactly"], row["exactly"]
+        elif "from" in row:
+            lo, hi = row["from"], row.get("to")
+        elif "above" in row:
+            lo, hi = row["above"] + 1, None
+        else:
+            continue
+        spans.append((lo, hi, row))
+    issues = []
+    covered = 0
+    for lo, hi, row in sorted(spans, key=lambda s: (s[0], s[1] is None, s[1] or 0)):
+        if lo > covered + 1:
+            issues.append(TableIssue("gap", covered + 1, lo - 1, []))
+        covered = max(covered, hi if hi is not None else float("inf"))
+    for i, (lo1, hi1, r1) in enumerate(spans):
+        for lo2, hi2, r2 in spans[i + 1:]:
+            lo = max(lo1, lo2)
+            ends = [h for h in (hi1, hi2) if h is not None]
+            hi = min(ends) if ends else None
+            if (hi is None or lo <= hi) and r1["months"] != r2["months"]:
+                issues.append(TableIssue("overlap", lo, hi, sorted([r1["row"], r2["row"]])))
+    return sorted(issues, key=lambda t: (t.low, t.kind, t.rows))
+
+
+@dataclass
+class Reassessment:
+    status: str  # open (may re-take until retake_until), retaken (passed), retaken-failed, expired
+    retakes: list[ListenerFacts]
+
+
+def reassessment(facts: Facts, lf: ListenerFacts) -> Reassessment | None:
+    """Whether a listener who got a reference may still re-take the assessment (once a year, p. 31)."""
+    if lf.outcome != "reference" or lf.retake_until is None:
+        return None
+    retakes = sorted(facts.retakes_of(lf.ref), key=lambda r: (r.cohort.data.get("start") or dt.date.min, r.ref))
+    if any(r.passed for r in retakes):
+        return Reassessment("retaken", retakes)
+    if retakes and all(r.outcome is not None for r in retakes):
+        status = "retaken-failed" if lf.retake_until >= facts.today else "expired"
+        return Reassessment(status, retakes)
+    if retakes:
+        return Reassessment("retaking", retakes)
+    return Reassessment("open" if lf.retake_until >= facts.today else "expired", retakes)
+
+
+@dataclass
+class Support:
+    plan_due: dt.date | None
+    plan_submitted: dt.date | None
+    report_due: dt.date | None
+    report_submitted: dt.date | None
+    support_until: dt.date | None
+
+    def status(self, what: str, today: dt.date) -> str | None:
+        due, done = (self.plan_due, self.plan_submitted) if what == "plan" else (self.report_due, self.report_submitted)
+        if due is None:
+            return None
+        if done is not None:
+            return "submitted late" if done > due else "submitted"
+        return "overdue" if due < today else "due"
+
+
+def post_course_support(lf: ListenerFacts) -> Support | None:
+    """A graduate's post-course support: the end of the support year, and the plan and report where wanted."""
+    if not lf.passed or lf.support_until is None:
+        return None
+    pc = lf.data.get("post_course") if isinstance(lf.data.get("post_course"), dict) else {}
+    plan, report = pc.get("plan"), pc.get("report")
+    return Support(lf.post_course_plan_due, plan if isinstance(plan, dt.date) else None,
+                   lf.post_course_report_due, report if isinstance(report, dt.date) else None, lf.support_until)
+
+
+def work_off_until(staff: StaffFacts) -> dt.date | None:
+    """The end of a staff member's work-off period: the paid course's end plus the table's months."""
+    if staff.work_off_months is None:
+        return None
+    paid = [lf for lf in staff.listeners
+            if isinstance((lf.data.get("staff") or {}).get("paid_amount"), int) and lf.completed is not None]
+    if not paid:
+        return None
+    return add_months(max(lf.completed for lf in paid), staff.work_off_months)

@@ -1,0 +1,547 @@
+"""Staff reports: the planning calendar, listener lists, post-course support, programme monitoring,
+re-assessment, KAZGUU's staff due for training and work-off periods, the NOBD export.
+
+Every date, status and number comes from :mod:`biliktilik.facts`; this module only selects rows
+and formats them (text, CSV, JSON, iCalendar). The CLI (``biliktilik reports``) and the build
+(generators/reports.py, print/reports/) both call :func:`report`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+
+from biliktilik.model import facts as factsmod
+from biliktilik.model.certificates import person_name
+from biliktilik.load.dataset import Dataset, Record
+from biliktilik.model.facts import Facts
+from biliktilik.findings import UsageError
+from biliktilik.project import REGULATIONS
+
+KINDS = ("calendar", "listener-lists", "post-course", "monitoring", "reassessment", "staff-due", "work-off", "nobd")
+LANGS = ("en", "kk", "ru")
+
+_TITLES = {
+    "calendar": {"en": "Planning calendar {year}", "kk": "{year} жылғы жоспарлау күнтізбесі", "ru": "Календарь планирования на {year} год"},
+    "listener-lists": {"en": "Listener lists (due {months} months before a cohort starts)",
+                       "kk": "Тыңдаушылар тізімдері (курс басталғанға дейін)", "ru": "Списки слушателей (до начала курса)"},
+    "listener-list": {"en": "Listener list of {cohort}, due {due}", "kk": "{cohort} тыңдаушылар тізімі, мерзімі {due}",
+                      "ru": "Список слушателей {cohort}, срок {due}"},
+    "post-course": {"en": "Post-course support", "kk": "Курстан кейінгі сүйемелдеу", "ru": "Посткурсовое сопровождение"},
+    "monitoring": {"en": "Programmes not monitored within the interval", "kk": "Тиімділігі мониторингіленбеген бағдарламалар",
+                   "ru": "Программы без мониторинга эффективности"},
+    "reassessment": {"en": "Re-assessment", "kk": "Білімін қайта бағалау", "ru": "Переоценивание знаний"},
+    "staff-due": {"en": "Staff due for training", "kk": "Біліктілігін арттыруы тиіс қызметкерлер",
+                  "ru": "Сотрудники, которым необходимо повышение квалификации"},
+    "work-off": {"en": "Work-off periods", "kk": "Өтеу кезеңдері", "ru": "Периоды отработки"},
+    "nobd": {"en": "NOBD data due", "kk": "ҰБДҚ деректерін толтыру мерзімдері", "ru": "Сроки заполнения данных НОБД"},
+    "nobd-cohort": {"en": "NOBD export of {cohort}, due {due}", "kk": "{cohort} ҰБДҚ деректері, мерзімі {due}",
+                    "ru": "Данные НОБД {cohort}, срок {due}"},
+}
+
+_STATUS = {
+    "open": {"en": "may re-take", "kk": "қайта тапсыра алады", "ru": "может пересдать"},
+    "retaken": {"en": "re-taken, passed", "kk": "қайта тапсырды, өтті", "ru": "пересдал(а), сдал(а)"},
+    "retaken-failed": {"en": "re-taken, not passed", "kk": "қайта тапсырды, өтпеді", "ru": "пересдал(а), не сдал(а)"},
+    "retaking": {"en": "re-taking", "kk": "қайта тапсыруда", "ru": "пересдаёт"},
+    "expired": {"en": "the year has passed", "kk": "мерзімі өтті", "ru": "срок истёк"},
+    "submitted": {"en": "submitted", "kk": "тапсырылды", "ru": "сдан"},
+    "submitted late": {"en": "submitted late", "kk": "кешігіп тапсырылды", "ru": "сдан с опозданием"},
+    "overdue": {"en": "overdue", "kk": "мерзімі өтті", "ru": "просрочен"},
+    "due": {"en": "due", "kk": "күтілуде", "ru": "ожидается"},
+    "done": {"en": "past", "kk": "өтті", "ru": "прошёл"},
+    "undefined": {"en": "undefined: no row of the table", "kk": "анықталмаған: кестеде жол жоқ",
+                  "ru": "не определён: нет строки в таблице"},
+    "ambiguous": {"en": "ambiguous: rows {rows}", "kk": "екіұшты: {rows} жолдар", "ru": "неоднозначно: строки {rows}"},
+    "finished": {"en": "finished", "kk": "аяқталды", "ru": "завершён"},
+    "upcoming": {"en": "not finished", "kk": "аяқталмаған", "ru": "не завершён"},
+}
+
+_OUTCOME = {"certificate": "certificate", "internship_certificate": "internship certificate", "reference": "reference",
+            "expelled": "expelled", None: "not assessed"}
+
+
+@dataclass
+class Column:
+    key: str
+    label: dict  # {en, kk, ru}
+    machine: bool = False  # a stable key for CSV/JSON only, not shown to people
+
+
+def _c(key, en, kk, ru, machine=False) -> Column:
+    return Column(key, {"en": en, "kk": kk, "ru": ru}, machine)
+
+
+_DOCS: dict = {}
+
+
+def cite(rule) -> dict:
+    """A rule's source in each language: {en: "Order 95, p. 14", kk: "№ 95 бұйрық, 14-тармақ", ru: ...}."""
+    if rule is None:
+        return {"en": "", "kk": "", "ru": ""}
+    en = str(rule)
+    out = {"en": en, "kk": en, "ru": en}
+    try:
+        from biliktilik.model import regulation_text as rt  # the transcriptions' own citation forms
+
+        src = rule.source
+        if src.document not in _DOCS:
+            path = REGULATIONS / f"{src.document}.yaml"
+            _DOCS[src.document] = rt.load(path) if path.is_file() else None
+        doc = _DOCS[src.document]
+        if doc is not None:
+            out["kk"], out["ru"] = rt.cite(doc, src.anchor, "kk"), rt.cite(doc, src.anchor, "ru")
+    except (ImportError, KeyError, ValueError, OSError, AttributeError):
+        pass
+    return out
+
+
+@dataclass
+class Report:
+    kind: str
+    title: dict
+    columns: list[Column]
+    rows: list[dict]
+    as_of: dt.date
+    notes: list[dict] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    deadlines: list = field(default_factory=list)  # the calendar's Deadline objects (for iCalendar)
+    name: str = ""  # file stem under print/reports/
+
+    # -- formats --------------------------------------------------------------
+    def cell(self, row: dict, key: str, lang: str = "en") -> str:
+        return _fmt(row.get(key), lang)
+
+    def table(self, lang: str = "en") -> tuple[list[str], list[list[str]]]:
+        shown = [c for c in self.columns if not c.machine]
+        return ([c.label.get(lang) or c.label["en"] for c in shown],
+                [[self.cell(r, c.key, lang) for c in shown] for r in self.rows])
+
+    def text(self, lang: str = "en") -> str:
+        head, body = self.table(lang)
+        widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(head)]
+        out = [self.title.get(lang) or self.title["en"], _as_of(self.as_of, lang), ""]
+        out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
+        out.append("  ".join("-" * w for w in widths))
+        out += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in body]
+        if not body:
+            out.append({"en": "(none)", "kk": "(жоқ)", "ru": "(нет)"}[lang])
+        if self.notes:
+            out += [""] + [f"* {n.get(lang) or n['en']}" for n in self.notes]
+        if self.sources:
+            label = {"en": "Sources", "kk": "Негізі", "ru": "Основание"}[lang]
+            out += ["", f"{label}: " + "; ".join(_fmt(x, lang) for x in self.sources)]
+        return "\n".join(out) + "\n"
+
+    def csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([c.key for c in self.columns])
+        for r in self.rows:
+            w.writerow([_raw(r.get(c.key)) for c in self.columns])
+        return buf.getvalue()
+
+    def json(self) -> str:
+        return json.dumps({"kind": self.kind, "title": self.title, "as_of": self.as_of.isoformat(),
+                           "columns": [c.key for c in self.columns],
+                           "rows": [{c.key: _raw(r.get(c.key)) for c in self.columns} for r in self.rows],
+                           "notes": [n["en"] for n in self.notes], "sources": [_raw(x) for x in self.sources]},
+                          ensure_ascii=False, indent=2) + "\n"
+
+    def ics(self, lang: str = "kk") -> str:
+        return icalendar(self, lang)
+
+
+def _as_of(d: dt.date, lang: str) -> str:
+    return {"en": f"as of {d.isoformat()}", "kk": f"{d.isoformat()} жағдай бойынша", "ru": f"по состоянию на {d.isoformat()}"}[lang]
+
+
+def _fmt(value, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("en") or value.get("kk") or "")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v, lang) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _raw(value):
+    if isinstance(value, dict):
+        return value.get("en") or value.get("kk") or ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return _fmt(value, "en")
+
+
+# --------------------------------------------------------------------------- selection and errors
+
+
+def _choices(names) -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:20])
+    return shown + (f" and {len(names) - 20} more" if len(names) > 20 else "") if names else "none"
+
+
+def check_selection(ds: Dataset, year: int | None = None, organisation: str | None = None,
+                    cohort: str | None = None) -> None:
+    """A usage error for an unknown organisation or cohort or an impossible year."""
+    if organisation is not None and organisation not in ds.organisations:
+        raise UsageError(f"unknown organisation '{organisation}'; expected one of: {_choices(ds.organisations)}")
+    if cohort is not None and cohort not in ds.cohorts:
+        raise UsageError(f"unknown cohort '{cohort}'; expected one of: {_choices(ds.cohorts)}")
+    if cohort is not None and organisation is not None and ds.cohorts[cohort].data.get("organisation") != organisation:
+        raise UsageError(f"cohort '{cohort}' belongs to '{ds.cohorts[cohort].data.get('organisation')}', not '{organisation}'")
+    if year is not None and not 1900 <= year <= 2999:
+        raise UsageError(f"year {year} is out of range; expected a calendar year from 1900 to 2999, e.g. 2027")
+
+
+def _name(data: dict) -> str:
+    return person_name(data.get("name") or {})
+
+
+def _org_name(ds: Dataset, oid: str | None) -> dict:
+    org = ds.organisations.get(oid or "")
+    if org is None:
+        return {"en": oid or "", "kk": oid or "", "ru": oid or ""}
+    name = org.data.get("name") or {}
+    short = org.data.get("short_name") or {}
+    return {"en": oid, "kk": short.get("kk") or name.get("kk"), "ru": short.get("ru") or name.get("ru") or name.get("kk")}
+
+
+def _title(prog: Record | None) -> dict:
+    t = (prog.data.get("title") if prog else None) or {}
+    return {"en": prog.id if prog else "", "kk": t.get("kk", ""), "ru": t.get("ru") or t.get("kk", "")}
+
+
+def _in(org: str | None, cohort_id: str | None, record: Record) -> bool:
+    return ((org is None or record.data.get("organisation") == org) and (cohort_id is None or record.id == cohort_id))
+
+
+def _year_end(year: int | None, today: dt.date) -> dt.date:
+    return dt.date(year, 12, 31) if year else today
+
+
+# --------------------------------------------------------------------------- the reports
+
+
+def report(kind: str, ds: Dataset, facts: Facts, year: int | None = None, organisation: str | None = None,
+           cohort: str | None = None) -> Report:
+    if kind not in KINDS:
+        raise UsageError(f"unknown report '{kind}'; expected one of: {', '.join(KINDS)}")
+    check_selection(ds, year, organisation, cohort)
+    return _BUILDERS[kind](ds, facts, year, organisation, cohort)
+
+
+def _calendar(ds, facts, year, org, cohort):
+    year = year or facts.today.year
+    deadlines = facts.deadlines(ds, year, org)
+    if cohort:
+        deadlines = [d for d in deadlines if d.cohort in (None, cohort)]
+    rows = [{"date": d.date, "what": {"en": d.label["en"], "kk": d.label["kk"], "ru": d.label["ru"]}, "key": d.what,
+             "what_kk": d.label["kk"], "what_ru": d.label["ru"],
+             "organisation": _org_name(ds, d.organisation), "cohort": d.cohort or "",
+             "source": cite(d.rule)} for d in deadlines]
+    columns = [_c("date", "date", "күні", "дата"), _c("key", "deadline", "мерзім", "срок", machine=True),
+               _c("what", "what", "не", "что"), _c("what_kk", "what (kk)", "", "", machine=True),
+               _c("what_ru", "what (ru)", "", "", machine=True), _c("organisation", "organisation", "ұйым", "организация"),
+               _c("cohort", "cohort", "топ", "поток"), _c("source", "source", "негіз", "основание")]
+    title = {k: v.format(year=year) for k, v in _TITLES["calendar"].items()}
+    name = f"calendar-{year}" + (f"-{org}" if org else "")
+    return Report("calendar", title, columns, rows, facts.today, sources=_sources(rows), deadlines=deadlines, name=name)
+
+
+def _sources(rows) -> list[dict]:
+    unique = {r["source"]["en"]: r["source"] for r in rows if r.get("source") and r["source"].get("en")}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _listener_lists(ds, facts, year, org, cohort):
+    if cohort:
+        c = ds.cohorts[cohort]
+        due = factsmod.cohort_deadline(facts, c, "listener_lists")
+        rows = [{"id": lf.data.get("id"), "name": _name(lf.data), "iin": lf.data.get("iin"),
+                 "employer": lf.data.get("employer"), "position": lf.data.get("position"),
+                 "phone": lf.data.get("phone"), "email": lf.data.get("email")} for lf in facts.of_cohort(cohort)]
+        columns = [_c("id", "id", "id", "id"), _c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("iin", "IIN", "ЖСН", "ИИН"),
+                   _c("employer", "employer", "жұмыс орны", "место работы"), _c("position", "position", "лауазымы", "должность"),
+                   _c("phone", "phone", "телефон", "телефон"), _c("email", "e-mail", "e-mail", "e-mail")]
+        due_text = due.date.isoformat() if due else "—"
+        title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["listener-list"].items()}
+        return Report("listener-lists", title, columns, rows, facts.today,
+                      sources=[cite(due.rule)] if due and due.rule else [], name=f"listener-lists/{cohort}")
+    rows = []
+    for c in sorted(ds.cohorts.values(), key=lambda r: (r.data.get("start") or dt.date.max, r.id)):
+        if not _in(org, None, c):
+            continue
+        due = factsmod.cohort_deadline(facts, c, "listener_lists")
+        if due is None or (year is not None and due.date.year != year):
+            continue
+        n = len(facts.of_cohort(c.id))
+        status = "done" if c.data["start"] <= facts.today else ("overdue" if due.date < facts.today and n == 0 else "due")
+        rows.append({"cohort": c.id, "organisation": _org_name(ds, c.data.get("organisation")),
+                     "programme": _title(ds.programmes.get(c.data.get("programme"))), "start": c.data.get("start"),
+                     "due": due.date, "listeners": n, "seats": c.data.get("seats"), "status": _STATUS[status],
+                     "source": cite(due.rule)})
+    columns = [_c("cohort", "cohort", "топ", "поток"), _c("organisation", "organisation", "ұйым", "организация"),
+               _c("start", "starts", "басталуы", "начало"), _c("due", "list due", "тізім мерзімі", "срок списка"),
+               _c("listeners", "listeners", "тыңдаушылар", "слушатели"), _c("seats", "seats", "орын", "мест"),
+               _c("status", "status", "күйі", "статус"), _c("source", "source", "негіз", "основание")]
+    months = {str(r.value("listener_lists_months_before")) for r in facts.rules.values()
+              if r.value("listener_lists_months_before") is not None}
+    title = {k: v.format(months="/".join(sorted(months)) or "?") for k, v in _TITLES["listener-lists"].items()}
+    return Report("listener-lists", title, columns, rows, facts.today, sources=_sources(rows), name="listener-lists")
+
+
+def _post_course(ds, facts, year, org, cohort):
+    rows = []
+    for lf in facts.listeners:
+        if not _in(org, cohort, lf.cohort):
+            continue
+        support = factsmod.post_course_support(lf)
+        if support is None:
+            continue
+        if year is not None and not (lf.completed.year <= year <= support.support_until.year):
+            continue
+        rows.append({"cohort": lf.cohort.id, "listener": lf.data.get("id"), "name": _name(lf.data),
+                     "organisation": _org_name(ds, lf.cohort.data.get("organisation")),
+                     "completed": lf.completed, "support_until": support.support_until,
+                     "plan_due": support.plan_due, "plan": _STATUS.get(support.status("plan", facts.today)),
+                     "report_due": support.report_due, "report": _STATUS.get(support.status("report", facts.today)),
+                     "source": cite(lf.rules.post_course_support_months if lf.rules else None)})
+    rows.sort(key=lambda r: (r["support_until"], r["cohort"], r["listener"]))
+    columns = [_c("cohort", "cohort", "топ", "поток"), _c("listener", "listener", "тыңдаушы", "слушатель"),
+               _c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("completed", "completed", "аяқтады", "окончил(а)"),
+               _c("support_until", "support until", "сүйемелдеу аяқталуы", "сопровождение до"),
+               _c("plan_due", "plan due", "жоспар мерзімі", "срок плана"), _c("plan", "plan", "жоспар", "план"),
+               _c("report_due", "report due", "есеп мерзімі", "срок отчёта"), _c("report", "report", "есеп", "отчёт"),
+               _c("source", "source", "негіз", "основание")]
+    return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course")
+
+
+def _monitoring(ds, facts, year, org, cohort):
+    limit = _year_end(year, facts.today)
+    rows = []
+    for prog, last, due, _overdue in facts.monitoring:
+        if org is not None and prog.data.get("organisation") != org:
+            continue
+        if cohort is not None and ds.cohorts[cohort].data.get("programme") != prog.id:
+            continue
+        if due > limit:
+            continue
+        rules = facts.rules.get(prog.data.get("organisation"))
+        rule = rules.monitoring_interval_years if rules else None
+        rows.append({"programme": prog.id, "title": _title(prog), "organisation": _org_name(ds, prog.data.get("organisation")),
+                     "last": last, "approved": prog.data.get("approved"), "due": due,
+                     "status": _STATUS["overdue" if due < facts.today else "due"], "source": cite(rule)})
+    rows.sort(key=lambda r: (r["due"], r["programme"]))
+    columns = [_c("programme", "programme", "бағдарлама", "программа"), _c("organisation", "organisation", "ұйым", "организация"),
+               _c("last", "last monitored", "соңғы мониторинг", "последний мониторинг"),
+               _c("approved", "approved", "бекітілді", "утверждена"), _c("due", "due", "мерзімі", "срок"),
+               _c("status", "status", "күйі", "статус"), _c("source", "source", "негіз", "основание")]
+    return Report("monitoring", _TITLES["monitoring"], columns, rows, facts.today, sources=_sources(rows), name="monitoring")
+
+
+def _reassessment(ds, facts, year, org, cohort):
+    rows = []
+    for lf in facts.listeners:
+        if not _in(org, cohort, lf.cohort):
+            continue
+        r = factsmod.reassessment(facts, lf)
+        if r is None:
+            continue
+        if year is not None and not (lf.retake_from.year <= year <= lf.retake_until.year):
+            continue
+        rule = lf.rules.reassessment_per_year if lf.rules else None
+        rows.append({"cohort": lf.cohort.id, "listener": lf.data.get("id"), "name": _name(lf.data),
+                     "organisation": _org_name(ds, lf.cohort.data.get("organisation")),
+                     "from": lf.retake_from, "until": lf.retake_until, "status": _STATUS[r.status],
+                     "retakes": [x.ref for x in r.retakes], "source": cite(rule)})
+    rows.sort(key=lambda x: (x["until"], x["cohort"], x["listener"]))
+    columns = [_c("cohort", "cohort", "топ", "поток"), _c("listener", "listener", "тыңдаушы", "слушатель"),
+               _c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("from", "may re-take from", "қайта тапсыру басталуы", "пересдача с"),
+               _c("until", "until", "дейін", "до"), _c("status", "status", "күйі", "статус"),
+               _c("retakes", "re-takes", "қайта тапсырулар", "пересдачи"), _c("source", "source", "негіз", "основание")]
+    return Report("reassessment", _TITLES["reassessment"], columns, rows, facts.today, sources=_sources(rows), name="reassessment")
+
+
+def _staff_due(ds, facts, year, org, cohort):
+    on = _year_end(year, facts.today)
+    rows = []
+    for s in factsmod.staff_due(facts, on):
+        if org is not None and s.organisation != org:
+            continue
+        if cohort is not None and not any(lf.cohort.id == cohort for lf in s.listeners):
+            continue
+        latest = max(s.listeners, key=lambda x: (x.cohort.data.get("end") or dt.date.min))
+        ob = next((o for o in s.obligation.value if o.get("staff_group") == s.group), {}) if s.obligation else {}
+        rows.append({"name": " ".join(p for p in (s.name.get("surname"), s.name.get("given"), s.name.get("patronymic")) if p),
+                     "organisation": _org_name(ds, s.organisation), "group": s.group,
+                     "school": (latest.data.get("staff") or {}).get("school"),
+                     "last_qualifying": s.last_qualifying, "min_hours": ob.get("min_hours"),
+                     "interval_years": ob.get("interval_years"), "due": s.next_due,
+                     "source": cite(s.obligation)})
+    rows.sort(key=lambda r: (r["due"], r["name"]))
+    columns = [_c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("organisation", "organisation", "ұйым", "организация"),
+               _c("group", "group", "топ", "группа"), _c("school", "school", "мектеп", "школа"),
+               _c("last_qualifying", "last qualifying course", "соңғы курс", "последний курс"),
+               _c("min_hours", "min hours", "ең аз сағат", "мин. часов"),
+               _c("interval_years", "every (years)", "кезеңі (жыл)", "раз в (лет)"),
+               _c("due", "due", "мерзімі", "срок"), _c("source", "source", "негіз", "основание")]
+    title = dict(_TITLES["staff-due"])
+    if year:
+        title = {k: f"{v} ({year})" for k, v in title.items()}
+    return Report("staff-due", title, columns, rows, on, sources=_sources(rows), name="staff-due")
+
+
+def _work_off(ds, facts, year, org, cohort):
+    rows, notes, sources = [], [], {}
+    orgs = set()
+    for s in facts.staff:
+        if org is not None and s.organisation != org:
+            continue
+        if cohort is not None and not any(lf.cohort.id == cohort for lf in s.listeners):
+            continue
+        if not isinstance(s.paid_amount, int) or s.paid_amount <= 0 or s.work_off_rule is None:
+            continue
+        orgs.add(s.organisation)
+        until = factsmod.work_off_until(s)
+        if year is not None and until is not None and until.year < year:
+            continue
+        if s.work_off_months is not None:
+            status = {"en": f"{s.work_off_months} months", "kk": f"{s.work_off_months} ай", "ru": f"{s.work_off_months} мес."}
+        elif not s.work_off_rows:
+            status = _STATUS["undefined"]
+        else:
+            rows_text = ", ".join(map(str, s.work_off_rows))
+            months = "/".join(str(r["months"]) for r in s.work_off_rule.value if r["row"] in s.work_off_rows)
+            status = {k: v.format(rows=rows_text) + f" ({months})" for k, v in _STATUS["ambiguous"].items()}
+        sources[str(s.work_off_rule)] = cite(s.work_off_rule)
+        rows.append({"name": " ".join(p for p in (s.name.get("surname"), s.name.get("given"), s.name.get("patronymic")) if p),
+                     "organisation": _org_name(ds, s.organisation), "amount": s.paid_amount,
+                     "rows": s.work_off_rows, "months": s.work_off_months, "period": status, "until": until,
+                     "source": cite(s.work_off_rule)})
+    rows.sort(key=lambda r: (r["name"], r["amount"]))
+    table_orgs = sorted(orgs) if org is None else [org]
+    for oid in table_orgs:
+        rules = facts.rules.get(oid)
+        rule = rules.work_off if rules else None
+        c = cite(rule)
+        for issue in factsmod.work_off_table(rule):
+            span = (f"{issue.low:,}" if issue.high == issue.low else
+                    f"{issue.low:,}-{'no limit' if issue.high is None else format(issue.high, ',')}")
+            if issue.kind == "gap":
+                notes.append({"en": f"{oid}: {span} tenge: no row of the table; the period is undefined ({c['en']})",
+                              "kk": f"{oid}: {span} теңге: кестеде жол жоқ, кезең анықталмаған ({c['kk']})",
+                              "ru": f"{oid}: {span} тенге: нет строки в таблице, период не определён ({c['ru']})"})
+            else:
+                r = [str(n) for n in issue.rows]
+                notes.append({"en": f"{oid}: {span} tenge: rows {' and '.join(r)} both match with different periods ({c['en']})",
+                              "kk": f"{oid}: {span} теңге: {' және '.join(r)} жолдары әртүрлі кезең береді ({c['kk']})",
+                              "ru": f"{oid}: {span} тенге: строки {' и '.join(r)} дают разные периоды ({c['ru']})"})
+            sources[str(rule)] = cite(rule)
+    columns = [_c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("organisation", "organisation", "ұйым", "организация"),
+               _c("amount", "amount paid (tenge)", "төленген сома (теңге)", "оплачено (тенге)"),
+               _c("rows", "table rows", "кесте жолдары", "строки таблицы"), _c("months", "months", "ай", "мес."),
+               _c("period", "work-off period", "өтеу кезеңі", "период отработки"),
+               _c("until", "until", "дейін", "до"), _c("source", "source", "негіз", "основание")]
+    return Report("work-off", _TITLES["work-off"], columns, rows, facts.today, notes=notes, sources=[sources[k] for k in sorted(sources)],
+                  name="work-off")
+
+
+def _nobd(ds, facts, year, org, cohort):
+    if cohort:
+        c = ds.cohorts[cohort]
+        due = factsmod.cohort_deadline(facts, c, "nobd")
+        end = c.data.get("end")
+        if end > facts.today:
+            raise UsageError(f"cohort '{cohort}' ends on {end}; its NOBD data can be exported once it has finished"
+                             + (f" (due by {due.date}, {due.rule})" if due else ""))
+        rows = []
+        for lf in facts.of_cohort(cohort):
+            d = lf.data
+            name = d.get("name") or {}
+            cert = d.get("certificate") if isinstance(d.get("certificate"), dict) else {}
+            rows.append({"iin": d.get("iin"), "surname": name.get("surname"), "given": name.get("given"),
+                         "patronymic": name.get("patronymic"), "employer": d.get("employer"), "position": d.get("position"),
+                         "organisation": c.data.get("organisation"), "programme": c.data.get("programme"),
+                         "programme_title": _title(lf.programme)["kk"], "hours": lf.hours, "format": c.data.get("format"),
+                         "language": c.data.get("language"), "start": c.data.get("start"), "end": lf.completed or end,
+                         "outcome": _OUTCOME.get(lf.outcome, lf.outcome), "certificate": cert.get("number"),
+                         "issued": cert.get("issued"), "valid_until": lf.certificate_valid_until})
+        columns = [_c(k, k, k, k) for k in ("iin", "surname", "given", "patronymic", "employer", "position", "organisation",
+                                            "programme", "programme_title", "hours", "format", "language", "start", "end",
+                                            "outcome", "certificate", "issued", "valid_until")]
+        due_text = due.date.isoformat() if due else "—"
+        title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["nobd-cohort"].items()}
+        return Report("nobd", title, columns, rows, facts.today, sources=[cite(due.rule)] if due and due.rule else [],
+                      name=f"nobd/{cohort}")
+    rows = []
+    for c in sorted(ds.cohorts.values(), key=lambda r: (r.data.get("end") or dt.date.max, r.id)):
+        if not _in(org, None, c):
+            continue
+        due = factsmod.cohort_deadline(facts, c, "nobd")
+        if due is None or (year is not None and due.date.year != year):
+            continue
+        finished = c.data["end"] <= facts.today
+        rows.append({"cohort": c.id, "organisation": _org_name(ds, c.data.get("organisation")), "end": c.data["end"],
+                     "due": due.date, "listeners": len(facts.of_cohort(c.id)),
+                     "status": _STATUS["finished" if finished else "upcoming"], "source": cite(due.rule)})
+    columns = [_c("cohort", "cohort", "топ", "поток"), _c("organisation", "organisation", "ұйым", "организация"),
+               _c("end", "ends", "аяқталуы", "окончание"), _c("due", "NOBD due", "ҰБДҚ мерзімі", "срок НОБД"),
+               _c("listeners", "listeners", "тыңдаушылар", "слушатели"), _c("status", "status", "күйі", "статус"),
+               _c("source", "source", "негіз", "основание")]
+    return Report("nobd", _TITLES["nobd"], columns, rows, facts.today, sources=_sources(rows), name="nobd")
+
+
+_BUILDERS = {
+    "calendar": _calendar, "listener-lists": _listener_lists, "post-course": _post_course, "monitoring": _monitoring,
+    "reassessment": _reassessment, "staff-due": _staff_due, "work-off": _work_off, "nobd": _nobd,
+}
+
+
+# --------------------------------------------------------------------------- iCalendar
+
+
+def _ics_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 lines of at most 75 octets, continued with a space."""
+    out, current = [], b""
+    for ch in line:
+        b = ch.encode("utf-8")
+        if len(current) + len(b) > (75 if not out else 74):
+            out.append(current.decode("utf-8"))
+            current = b""
+        current += b
+    out.append(current.decode("utf-8"))
+    return "\r\n ".join(out)
+
+
+def icalendar(rep: Report, lang: str = "kk") -> str:
+    """The calendar's deadlines as all-day events; UIDs from the deadline, DTSTAMP the build date."""
+    stamp = rep.as_of.strftime("%Y%m%dT000000Z")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//Biliktilik//Planning calendar//{lang.upper()}",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_escape(rep.title.get(lang) or rep.title['en'])}"]
+    for d in rep.deadlines:
+        key = f"{d.date.isoformat()}|{d.what}|{d.organisation or ''}|{d.cohort or ''}"
+        uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24] + "@biliktilik"
+        summary = d.label.get(lang) or d.label["en"]
+        if d.cohort:
+            summary += f": {d.cohort}"
+        desc = "; ".join(p for p in (d.organisation, d.cohort, cite(d.rule).get(lang) if d.rule else None) if p)
+        lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{d.date:%Y%m%d}",
+                  f"DTEND;VALUE=DATE:{d.date + dt.timedelta(days=1):%Y%m%d}", f"SUMMARY:{_ics_escape(summary)}",
+                  f"DESCRIPTION:{_ics_escape(desc)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(ln) for ln in lines) + "\r\n"

@@ -1,0 +1,45 @@
+"""Project constants, defined once: where the checkout's folders are, the site's languages, and
+how ``mkdocs.yml`` is read.
+
+Every layer may import this module; it imports nothing of the project but the error classes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from biliktilik.findings import BuildError
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: mkdocs.yml, data/, content/, templates/
+LANGUAGES = ("kk", "ru")  # the site's languages; the first is the default, at the site's root
+DATA = ROOT / "data"
+CONTENT = ROOT / "content"
+REGULATIONS = CONTENT / "regulations"  # the regulation texts transcribed from the seeds
+TEMPLATES = ROOT / "templates"
+FONTS = TEMPLATES / "fonts"
+CONFIG_FILE = ROOT / "mkdocs.yml"
+DEMO_KEY_FILE = ROOT / "demo" / "DEMO-ONLY-issuer-key.pem"
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    pass
+
+
+def _ignore_python_tags(loader, suffix, node):  # mkdocs.yml may use !!python/name: for Material extensions
+    return None
+
+
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_python_tags)
+_ConfigLoader.add_multi_constructor("!", _ignore_python_tags)
+
+
+def read_config(path: Path = CONFIG_FILE) -> dict:
+    """``mkdocs.yml`` as plain data (Python tags such as ``!!python/name:`` read as None).
+
+    Raises BuildError, naming the file, when it cannot be read or parsed."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_ConfigLoader) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise BuildError(f"cannot read {path}: {exc}") from exc

@@ -1,0 +1,306 @@
+"""Printable forms, blank and filled, in Kazakh and Russian (WeasyPrint, A4, DejaVu embedded).
+
+- Blank forms are public: ``site/forms/<org>/<form>.<lang>.pdf`` (``form_url()`` gives the address),
+  listed on the page ``forms/`` of each language.
+- Filled forms hold personal data and go to ``print/forms/`` only:
+  ``print/forms/<cohort>/<listener>-application.pdf`` (and ``-post-course-plan``, ``-post-course-report``,
+  ``-internship-reference``, ``-internship-certificate``), ``print/forms/<org>/staff-applications-<year>.pdf``
+  (``.ru.pdf`` for the Russian version), ``print/forms/<org>/acknowledgement-sheet-trainers.pdf``; a filled form is in
+  the language of its cohort.
+
+The Kazakh text of every form is read from the regulation transcriptions (content/regulations/), the
+layout and the Russian version from templates/forms/layouts.yaml; biliktilik/forms.py decides which
+filled forms the records give and what they print. A form the records cannot fill is not printed
+(the validator says what is missing: biliktilik/form_checks.py).
+
+Speed: a form costs mostly its layout (about 50-100 ms); each form is one WeasyPrint document, so its
+bytes depend on it alone (a rebuild gives the same bytes), and many forms are shared among worker
+processes (bench/forms_pdfs.py measures both against one process).
+"""
+
+from __future__ import annotations
+
+import html as _html
+import logging
+import re
+from functools import lru_cache
+
+
+from biliktilik.model import forms as F
+from biliktilik.project import LANGUAGES, REGULATIONS
+from generators.kit.addresses import FORMS, form_url, forms_index_url, forms_of_document  # noqa: F401 (callers)
+from generators.kit.weasy import Renderer, pdf_cache
+from biliktilik.findings import BuildError
+
+from biliktilik.model import regulation_text as rt
+
+log = logging.getLogger(__name__)
+
+
+_UI = {
+    "kk": {"index_title": "Бланкілер", "intro": "Ұйымдардың ережелерінде бекітілген нысандар: бос бланкілер, басып шығаруға арналған (PDF, A4).",
+           "kk": "қазақша", "ru": "орысша", "national": "№ 95 бұйрық (барлық ұйымдар үшін)"},
+    "ru": {"index_title": "Бланки", "intro": "Формы, утверждённые правилами организаций: пустые бланки для печати (PDF, A4).",
+           "kk": "на казахском", "ru": "на русском", "national": "Приказ № 95 (для всех организаций)"},
+}
+
+
+# --------------------------------------------------------------------------- layout against the transcription
+
+
+@lru_cache(maxsize=16)
+def _document(doc_id: str) -> rt.Document:
+    path = REGULATIONS / f"{doc_id}.yaml"
+    try:
+        return rt.load(path)
+    except (OSError, ValueError) as exc:
+        raise BuildError(f"forms: cannot read the transcription {path}: {exc}") from exc
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"_+", "_", re.sub(r"\s+", " ", text.strip()))
+
+
+def printed(spec: F.FormSpec) -> tuple[dict, list]:
+    """The form's printed header(s) and lines from the transcription: ({'header', 'parent', 'title'}, lines)."""
+    doc = _document(spec.document)
+    try:
+        node = doc.node(spec.source)
+    except KeyError as exc:
+        raise BuildError(f"forms: {spec.key}: {exc}") from exc
+    block = node.obj
+    if node.kind == "annex":
+        parent = doc.node(spec.parent).obj.header if spec.parent else None
+        return {"header": block.header, "parent": parent}, list(block.lines)
+    if node.kind in ("table", "block") or isinstance(block, (rt.Table, rt.Block)):
+        table = rt.Table(id=block.id, columns=list(block.columns), rows=[list(r) for r in block.rows], title=block.title)
+        return {"header": None, "parent": None}, [table]
+    raise BuildError(f"forms: {spec.key}: {spec.source} is neither an annex nor a table")
+
+
+def check_layout(spec: F.FormSpec) -> list:
+    """The printed lines, after checking that the layout follows them one by one."""
+    _, lines = printed(spec)
+    layout = spec.lines
+    where = f"templates/forms/layouts.yaml: {spec.key}"
+    if len(layout) != len(lines):
+        raise BuildError(f"{where}: {len(layout)} layout lines for the {len(lines)} printed lines of "
+                         f"{spec.document}#{spec.source}")
+    for i, (ln, pl) in enumerate(zip(layout, lines), 1):
+        if isinstance(pl, rt.Table):
+            if ln.get("table") != pl.id:
+                raise BuildError(f"{where}: line {i} should be the table {pl.id}, not {ln}")
+            if len(ln.get("ru") or []) != len(pl.columns):
+                raise BuildError(f"{where}: table {pl.id} has {len(pl.columns)} columns, its Russian version {len(ln.get('ru') or [])}")
+            continue
+        if "kk" not in ln or _norm(ln["kk"]) != _norm(pl):
+            raise BuildError(f"{where}: line {i} should be the printed «{pl}», not «{ln.get('kk')}»")
+        for lang, text in (("kk", pl), ("ru", ln.get("ru") or "")):
+            fill = ln.get("fill") or []
+            fill = fill.get(lang) or [] if isinstance(fill, dict) else fill
+            blanks = len(F.BLANK_RE.findall(text))
+            if fill and len(fill) != blanks:
+                raise BuildError(f"{where}: line {i} ({lang}) has {blanks} blank(s) but {len(fill)} fill key(s)")
+    for i, ln in enumerate(layout, 1):
+        for key in _line_keys(ln):
+            if key not in F.FIELDS:
+                raise BuildError(f"{where}: line {i}: unknown value key {key!r}")
+    return lines
+
+
+def _line_keys(ln: dict) -> list[str]:
+    fill = ln.get("fill") or []
+    keys = [k for lst in (fill.values() if isinstance(fill, dict) else [fill]) for k in lst if k]
+    keys += [ln["value"]] if ln.get("value") else []
+    keys += [r["key"] for r in ln.get("replace") or []]
+    keys += [k for k in ln.get("cells") or [] if k] + ([ln["rows"]] if ln.get("rows") else [])
+    return keys
+
+
+# --------------------------------------------------------------------------- the view a template renders
+
+
+def _segments(text: str, fill: list, values: dict | None, blank: bool, replace: list, lang: str) -> tuple[list, bool]:
+    parts = F.BLANK_RE.split(text)
+    runs = F.BLANK_RE.findall(text)
+    segs: list[dict] = []
+    for i, part in enumerate(parts):
+        if i < len(runs) and part.endswith(" "):
+            part = part[:-1] + "\u00a0"  # a word stays with the blank after it (and WeasyPrint breaks lines well)
+        if part:
+            segs.extend(_replaced(part, replace, values, blank, lang))
+        if i < len(runs):
+            key = fill[i] if i < len(fill) else None
+            value = None if blank or key is None or values is None else values.get(key)
+            if blank and key is not None and values:
+                value = values.get(key)
+            segs.append({"t": "blank", "w": round(min(max(len(runs[i]) * 0.55, 3.5), 24), 1), "v": value, "end": False})
+    for a, b in zip(segs, segs[1:]):
+        # WeasyPrint 70 cannot break a line inside a text box followed by another inline box on the same
+        # line (it breaks after the first word instead): such text goes word by word
+        a["words"] = a["t"] == "text" and b["t"] != "text"
+    flex = False
+    if len(runs) == 1 and segs[-1]["t"] == "blank":
+        segs[-1]["end"] = flex = True  # a single blank at the end runs to the margin
+        segs[-1]["w"] = None
+    return segs, flex
+
+
+def _replaced(part: str, replace: list, values: dict | None, blank: bool, lang: str) -> list[dict]:
+    out = [{"t": "text", "s": part, "words": False}]
+    if blank or not values:
+        return out
+    for r in replace:
+        literal, value = r.get(lang), values.get(r["key"])
+        if not literal or value is None:
+            continue
+        new = []
+        for seg in out:
+            if seg["t"] != "text" or literal not in seg["s"]:
+                new.append(seg)
+                continue
+            before, _, after = seg["s"].partition(literal)
+            new += ([{"t": "text", "s": before, "words": False}] if before else []) + [{"t": "value", "s": value}] + (
+                [{"t": "text", "s": after, "words": False}] if after else [])
+        out = new
+    return out
+
+
+def view(spec: F.FormSpec, lang: str, values: dict | None, blank: bool) -> dict:
+    """What the template renders for one form: headers, then elements (lines and tables) in printed order."""
+    head, lines = printed(spec), check_layout(spec)
+    head = head[0]
+    values = values or {}
+    headers = []
+    if head.get("parent"):
+        headers.append(head["parent"] if lang == "kk" else spec.parent_header.get("ru") or head["parent"])
+    own = spec.header.get(lang) if (lang == "ru" or "kk" in spec.header) else None
+    if head.get("header") or own:
+        headers.append(own or head["header"])
+    elements = []
+    for ln, pl in zip(spec.lines, lines):
+        if isinstance(pl, rt.Table):
+            elements.append(_table(ln, pl, lang, values, blank))
+            continue
+        if ln.get("cont") and not blank:
+            continue
+        text = pl if lang == "kk" else ln["ru"]
+        fill = ln.get("fill") or []
+        fill = fill.get(lang) or [] if isinstance(fill, dict) else fill
+        segs, flex = _segments(text, fill, values, blank, ln.get("replace") or [], lang)
+        el = {"kind": "line", "classes": ln.get("style") or "", "segments": segs, "flex": flex, "above": None}
+        if ln.get("value"):
+            el["above"] = {"value": values.get(ln["value"])}
+        elements.append(el)
+    return {"page": spec.page, "headers": headers, "elements": elements, "lang": lang}
+
+
+def _table(ln: dict, table: rt.Table, lang: str, values: dict, blank: bool) -> dict:
+    columns = table.columns if lang == "kk" else ln["ru"]
+    title = table.title if lang == "kk" else (ln.get("title_ru") or table.title)
+    el = {"kind": "table", "title": title, "widths": ln.get("widths"), "cells": None, "columns": columns, "rows": []}
+    if ln.get("cells"):
+        el["cells"] = [{"label": label, "value": values.get(key) if key else None}
+                       for label, key in zip(columns, ln["cells"])]
+        return el
+    printed_rows = [list(r) for r in table.rows]
+    width = len(columns)
+    data = None if blank else values.get(ln.get("rows")) if ln.get("rows") else None
+    if ln.get("number_row"):
+        rows = printed_rows[:1]
+        rows += list(data or [])
+        rows += [[""] * width for _ in range(max(0, (ln.get("blank_rows") or 0) - len(data or [])))]
+    elif data:
+        rows = [list(r) for r in data] + printed_rows[len(data):]
+    else:
+        rows = printed_rows + [[""] * width for _ in range(ln.get("blank_rows") or 0)]
+    el["rows"] = rows
+    return el
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def blank_jobs(ds=None, facts=None, only: set[str] | None = None) -> list[tuple[str, dict, str]]:
+    """(rel under site/, view, title) of every blank form (of the ``org/form`` keys ``only``) in both languages."""
+    jobs = []
+    for spec in F.specs().values():
+        if only is not None and spec.key not in only:
+            continue
+        for lang in LANGUAGES:
+            values = F.blank_values(ds, facts, spec, lang)
+            title = spec.title.get(lang) or spec.title["kk"]
+            jobs.append((form_url(spec.org, spec.id, lang), view(spec, lang, values, blank=True), title))
+    return jobs
+
+
+def filled_jobs(ds, facts, cohort: str | None = None, organisation: str | None = None):
+    """(rel under print/, view, title) of every filled form the records can fill; and the skipped ones."""
+    jobs, skipped = [], []
+    for filled in F.filled_forms(ds, facts, cohort, organisation):
+        if filled.missing:
+            skipped.append(filled)
+            continue
+        title = filled.spec.title.get(filled.lang) or filled.spec.title["kk"]
+        jobs.append((filled.rel, view(filled.spec, filled.lang, filled.values(), blank=False), title))
+    return jobs, skipped
+
+
+# --------------------------------------------------------------------------- pages and files of a build
+
+
+def _org_name(ds, org_id: str, lang: str) -> str:
+    org = ds.organisations.get(org_id)
+    if org is None:
+        return _UI[lang]["national"]
+    name = org.data.get("name") or {}
+    return name.get(lang) or name.get("kk") or org_id
+
+
+def pages(ctx):
+    """forms/index.md of each language: the blank forms, grouped by organisation, both languages linked."""
+    ds = ctx.dataset
+    groups: dict[str, list[F.FormSpec]] = {}
+    for spec in F.specs().values():
+        groups.setdefault(spec.org, []).append(spec)
+    order = sorted(groups, key=lambda o: (o != "order-95", o))
+    for lang in LANGUAGES:
+        ui = _UI[lang]
+        base = "../" * (0 if lang == LANGUAGES[0] else 1) + "../"
+        lines = [f"# {ui['index_title']}", "", ui["intro"], ""]
+        for org in order:
+            lines += [f"## {_html.escape(_org_name(ds, org, lang))}", ""]
+            for spec in groups[org]:
+                title = spec.title.get(lang) or spec.title["kk"]
+                number = spec.id.removeprefix("annex-").replace("-", ".") if spec.id.startswith("annex-") else ""
+                prefix = f"{'Қосымша' if lang == 'kk' else 'Приложение'} {number}: " if number else ""
+                links = " · ".join(
+                    f'<a href="{form_url(spec.org, spec.id, fl, base)}" hreflang="{fl}" data-form="{spec.key}">PDF, {ui[fl]}</a>'
+                    for fl in LANGUAGES)
+                lines.append(f"- {_html.escape(prefix + title)} — {links}")
+            lines.append("")
+        ctx.page(lang, f"{FORMS}/index.md", "\n".join(lines))
+
+
+def files(ctx):
+    renderer = Renderer()
+    cache = pdf_cache(ctx)
+    for rel, data in sorted(renderer.pdfs(blank_jobs(ctx.dataset, ctx.facts), cache).items()):
+        ctx.site.write(rel, data)
+    jobs, skipped = filled_jobs(ctx.dataset, ctx.facts)
+    produced = renderer.pdfs(jobs, cache)
+    for rel, data in sorted(produced.items()):
+        ctx.print.write(rel, data)
+    ctx.print.write(f"{FORMS}/index.html", _print_index(jobs, skipped))
+    log.info("forms: %d blank, %d filled, %d not filled (see the validator's form.missing-field)",
+             len(F.specs()) * len(LANGUAGES), len(produced), len(skipped))
+
+
+def _print_index(jobs, skipped) -> str:
+    rows = "\n".join(f'<li><a href="{_html.escape(rel.removeprefix(FORMS + "/"))}">{_html.escape(rel)}</a> — {_html.escape(title)}</li>'
+                     for rel, _, title in jobs)
+    missing = "\n".join(f"<li>{_html.escape(f.rel)}: {_html.escape(', '.join(m.field.what for m in f.missing))}</li>"
+                        for f in skipped)
+    return (f'<!DOCTYPE html>\n<html lang="kk"><head><meta charset="utf-8"><title>Толтырылған бланкілер</title></head>'
+            f"<body><h1>Толтырылған бланкілер / Заполненные бланки</h1><ul>\n{rows}\n</ul>"
+            + (f"<h2>Толтырылмады / Не заполнены</h2><ul>\n{missing}\n</ul>" if missing else "") + "</body></html>\n")

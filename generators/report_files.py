@@ -1,0 +1,107 @@
+"""Staff reports under print/reports/ (never site/: they name people): HTML and PDF in Kazakh and
+Russian, CSV, and the planning calendar as iCalendar.
+
+- ``calendar-<year>.{kk,ru}.{html,pdf,ics}`` and ``.csv`` for every year of the data (and the build
+  year and the next);
+- ``listener-lists``, ``post-course``, ``monitoring``, ``reassessment``, ``staff-due``, ``work-off``,
+  ``nobd``: ``.{kk,ru}.{html,pdf}`` and ``.csv``;
+- ``listener-lists/<cohort>.{csv,kk.pdf}`` for every cohort with listeners, ``nobd/<cohort>.csv`` for
+  every finished cohort (the export, due within the rule's working days);
+- ``index.html`` linking them all.
+
+The rows and dates are biliktilik.reports' (which reads biliktilik.facts); this module only writes them.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import logging
+
+from markupsafe import Markup
+
+from biliktilik.model import reports as R
+from biliktilik.project import LANGUAGES, ROOT
+
+from generators.kit.weasy import Renderer, pdf_cache
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = ROOT / "templates" / "reports"
+REPORTS = "reports"
+_UI = {"kk": {"none": "(жоқ)", "sources": "Негізі"}, "ru": {"none": "(нет)", "sources": "Основание"},
+       "en": {"none": "(none)", "sources": "Sources"}}
+
+
+def years(ds, facts) -> list[int]:
+    """The calendar years the build prints: those of the cohorts' dates, the build year and the next."""
+    out = {facts.today.year, facts.today.year + 1}
+    for c in ds.cohorts.values():
+        for key in ("start", "end"):
+            d = c.data.get(key)
+            if hasattr(d, "year"):
+                out.add(d.year)
+    return sorted(out)
+
+
+def all_reports(ds, facts) -> list[R.Report]:
+    """Every report the build writes, in a stable order."""
+    out = [R.report("calendar", ds, facts, year=y) for y in years(ds, facts)]
+    for kind in R.KINDS[1:]:
+        out.append(R.report(kind, ds, facts))
+    return out
+
+
+def report_view(rep: R.Report, lang: str) -> dict:
+    head, rows = rep.table(lang)
+    ui = _UI[lang]
+    return {"lang": lang, "title": rep.title.get(lang) or rep.title["en"], "as_of": R._as_of(rep.as_of, lang),
+            "head": head, "rows": rows, "notes": [n.get(lang) or n["en"] for n in rep.notes],
+            "sources": rep.sources, "sources_label": ui["sources"], "none": ui["none"]}
+
+
+def files(ctx):
+    ds, facts = ctx.dataset, ctx.facts
+    renderer = Renderer(TEMPLATES, "report.html.j2", "reports.css")
+    reports = all_reports(ds, facts)
+    jobs, written = [], []
+    for rep in reports:
+        ctx.print.write(f"{REPORTS}/{rep.name}.csv", rep.csv())
+        written.append((f"{rep.name}.csv", rep.title["en"]))
+        for lang in LANGUAGES:
+            v = report_view(rep, lang)
+            jobs.append((f"{REPORTS}/{rep.name}.{lang}.pdf", v, v["title"]))
+            ctx.print.write(f"{REPORTS}/{rep.name}.{lang}.html", _page(renderer, v))
+            written += [(f"{rep.name}.{lang}.html", v["title"]), (f"{rep.name}.{lang}.pdf", v["title"])]
+        if rep.kind == "calendar":
+            for lang in LANGUAGES:
+                ctx.print.write(f"{REPORTS}/{rep.name}.{lang}.ics", rep.ics(lang))
+                written.append((f"{rep.name}.{lang}.ics", rep.title.get(lang)))
+    for c in sorted(ds.cohorts.values(), key=lambda r: r.id):
+        if facts.of_cohort(c.id):
+            rep = R.report("listener-lists", ds, facts, cohort=c.id)
+            ctx.print.write(f"{REPORTS}/{rep.name}.csv", rep.csv())
+            lang = c.data.get("language") if c.data.get("language") in LANGUAGES else LANGUAGES[0]
+            v = report_view(rep, lang)
+            jobs.append((f"{REPORTS}/{rep.name}.{lang}.pdf", v, v["title"]))
+            written += [(f"{rep.name}.csv", rep.title["en"]), (f"{rep.name}.{lang}.pdf", v["title"])]
+        if facts.of_cohort(c.id) and c.data["end"] <= facts.today:
+            rep = R.report("nobd", ds, facts, cohort=c.id)
+            ctx.print.write(f"{REPORTS}/{rep.name}.csv", rep.csv())
+            written.append((f"{rep.name}.csv", rep.title["en"]))
+    for rel, data in sorted(renderer.pdfs(jobs, pdf_cache(ctx)).items()):
+        ctx.print.write(rel, data)
+    ctx.print.write(f"{REPORTS}/index.html", _index(written, facts.today))
+    log.info("reports: %d report(s), %d PDF(s)", len(reports), len(jobs))
+
+
+def _page(renderer: Renderer, view: dict) -> str:
+    """The report as a plain HTML page (no font files: a browser has its own)."""
+    return renderer.env.get_template(renderer.template).render(forms=[view], title=view["title"], lang=view["lang"],
+                                                               fonts=Markup(""), css=renderer.css)
+
+
+def _index(written, today) -> str:
+    items = "\n".join(f'<li><a href="{_html.escape(rel)}">{_html.escape(rel)}</a> — {_html.escape(title or "")}</li>'
+                      for rel, title in written)
+    return (f'<!DOCTYPE html>\n<html lang="kk"><head><meta charset="utf-8"><title>Есептер / Отчёты</title></head>'
+            f"<body><h1>Есептер / Отчёты</h1><p>{today.isoformat()}</p><ul>\n{items}\n</ul></body></html>\n")
