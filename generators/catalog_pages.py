@@ -20,6 +20,7 @@ from pathlib import Path
 
 from biliktilik.project import LANGUAGES
 
+from biliktilik.calendars import Event, calendar as ical
 from biliktilik.model import regulation_text as rt
 from biliktilik.project import REGULATIONS, ROOT
 from generators.kit.addresses import application_form_url
@@ -1148,34 +1149,10 @@ def _cohort_json(u: Upcoming) -> dict:
     return out
 
 
-def _ics_text(s: str) -> str:
-    return (str(s).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
-            .replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 3.1: lines of at most 75 octets, continued with CRLF + space; never split a character."""
-    out, cur, size = [], "", 0
-    for ch in line:
-        n = len(ch.encode("utf-8"))
-        if size + n > (75 if not out else 74):
-            out.append(cur)
-            cur, size = "", 0
-        cur += ch
-        size += n
-    out.append(cur)
-    return "\r\n ".join(out)
-
-
 def calendar(cat: Catalog, lang: str, progs, name: str) -> str:
-    """An iCalendar of the upcoming cohorts of ``progs`` (deterministic: UIDs from ids, DTSTAMP
-    from the build date, never the clock)."""
+    """An iCalendar of the upcoming cohorts of ``progs`` and their application deadlines."""
     t = T[lang]
     host = (cat.ctx.site_url.split("//", 1)[-1].split("/", 1)[0]) or "biliktilik"
-    stamp = cat.today.strftime("%Y%m%dT000000Z")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Biliktilik//Catalog//" + lang.upper(),
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "X-WR-CALNAME:" + _ics_text(name),
-             "X-WR-TIMEZONE:Asia/Almaty"]
     events = []
     for p in progs:
         org = cat.org(p)
@@ -1190,26 +1167,13 @@ def calendar(cat: Catalog, lang: str, progs, name: str) -> str:
             if u.deadline:
                 desc.append(f"{t['c_deadline']}: {date_text(u.deadline, lang)}")
             desc.append(page)
-            location = _city(u, lang)
-            events.append((u.start, f"{u.id}@{host}", [
-                "BEGIN:VEVENT", f"UID:{u.id}@{host}", f"DTSTAMP:{stamp}",
-                f"DTSTART;VALUE=DATE:{u.start.strftime('%Y%m%d')}",
-                f"DTEND;VALUE=DATE:{(u.end + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-                "SUMMARY:" + _ics_text(title), "DESCRIPTION:" + _ics_text("\n".join(desc)),
-                "LOCATION:" + _ics_text(location), "URL:" + page + "#cohorts",
-                "STATUS:CONFIRMED", "TRANSP:TRANSPARENT", "END:VEVENT"]))
+            events.append(Event(f"{u.id}@{host}", u.start, u.end, title, "\n".join(desc), _city(u, lang),
+                                page + "#cohorts", "CONFIRMED"))
             if u.deadline and u.deadline >= cat.today:
-                events.append((u.deadline, f"{u.id}-deadline@{host}", [
-                    "BEGIN:VEVENT", f"UID:{u.id}-deadline@{host}", f"DTSTAMP:{stamp}",
-                    f"DTSTART;VALUE=DATE:{u.deadline.strftime('%Y%m%d')}",
-                    f"DTEND;VALUE=DATE:{(u.deadline + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-                    "SUMMARY:" + _ics_text(f"{t['c_deadline']}: {title}"),
-                    "DESCRIPTION:" + _ics_text(f"{date_text(u.start, lang)} – {date_text(u.end, lang)}\n{page}#apply"),
-                    "URL:" + page + "#apply", "TRANSP:TRANSPARENT", "END:VEVENT"]))
-    for _, _, ev in sorted(events, key=lambda e: (e[0], e[1])):
-        lines.extend(ev)
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(x) + "\r\n" for x in lines)
+                events.append(Event(f"{u.id}-deadline@{host}", u.deadline, u.deadline, f"{t['c_deadline']}: {title}",
+                                    f"{date_text(u.start, lang)} – {date_text(u.end, lang)}\n{page}#apply",
+                                    url=page + "#apply"))
+    return ical(events, name=name, product=f"Catalog//{lang.upper()}", stamp=cat.today).decode("utf-8")
 
 
 # --------------------------------------------------------------------------- entry point

@@ -43,6 +43,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from biliktilik.project import ROOT
+from biliktilik.texts import text_of
 from biliktilik.model.certificates import certificate_facts, fingerprint
 from biliktilik.findings import BuildError, InvalidData
 from generators.kit.addresses import verification_url
@@ -99,12 +100,6 @@ def safe_name(number: str) -> str:
     """A registration number as a file name: letters, digits, '.', '_' and '-' only."""
     name = re.sub(r"[^\w.-]+", "_", str(number), flags=re.UNICODE).strip("._")
     return name or "certificate"
-
-
-def _text(value, lang):
-    if isinstance(value, dict):
-        return value.get(lang) or value.get("kk") or ""
-    return value or ""
 
 
 def _date(value) -> dt.date | None:
@@ -217,7 +212,7 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             rules = facts.rules.get(oid)
             signer = rules.value("certificate_signer") if rules else None
             seal = rules.value("certificate_seal") if rules else None
-            short = _text(org.get("short_name"), "kk") or _text(org.get("name"), "kk")[:1]
+            short = text_of(org.get("short_name"), "kk") or text_of(org.get("name"), "kk")[:1]
             orgs[oid] = {
                 "org": {"name": cf["organisation"]["name"], "head": (org.get("head") or {}).get("name") or "",
                         "short": short},

@@ -12,12 +12,7 @@ import hashlib
 import json
 
 from biliktilik.model.facts import ListenerFacts
-
-
-def _text(value, lang="kk"):
-    if isinstance(value, dict):
-        return value.get(lang) or value.get("kk") or ""
-    return value or ""
+from biliktilik.texts import text_of
 
 
 def person_name(name: dict) -> str:
@@ -47,11 +42,11 @@ def certificate_facts(lf: ListenerFacts, ds) -> dict | None:
         "kind": "internship_certificate" if lf.outcome == "internship_certificate" else "certificate",
         "number": cert.get("number"),
         "holder": {k: (lf.data.get("name") or {}).get(k) for k in ("surname", "given", "patronymic")},
-        "programme": {"id": lf.programme.id, "title": {"kk": _text(prog.get("title"), "kk"), "ru": _text(prog.get("title"), "ru")}},
+        "programme": {"id": lf.programme.id, "title": {"kk": text_of(prog.get("title"), "kk"), "ru": text_of(prog.get("title"), "ru")}},
         "hours": lf.hours,
         "modules": modules,
         "organisation": {"id": lf.cohort.data["organisation"],
-                         "name": {"kk": _text(org.get("name"), "kk"), "ru": _text(org.get("name"), "ru")}},
+                         "name": {"kk": text_of(org.get("name"), "kk"), "ru": text_of(org.get("name"), "ru")}},
         "cohort": lf.cohort.id,
         "start": _iso(internship.get("from") if internship else lf.cohort.data.get("start")),
         "end": _iso(internship.get("to") if internship else lf.cohort.data.get("end")),

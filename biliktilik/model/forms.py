@@ -29,6 +29,7 @@ from biliktilik.model.certificates import person_name
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, ListenerFacts, previous_course
 from biliktilik.project import LANGUAGES, TEMPLATES
+from biliktilik.texts import text_of
 
 LAYOUTS = TEMPLATES / "forms" / "layouts.yaml"
 LANGS = LANGUAGES
@@ -153,12 +154,6 @@ _MONTHS = {
     "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
 }
 _TRAINER_ROLE = {"kk": "Курс оқытушысы", "ru": "Преподаватель курса"}
-
-
-def _text(value, lang):
-    if isinstance(value, dict):
-        return value.get(lang) or value.get("kk")
-    return value
 
 
 def _date(d) -> str | None:
@@ -300,7 +295,7 @@ def _language_group(s, lang):
 
 @_f("country", "cohort", ("country",), "the country of study (a course abroad)")
 def _country(s, lang):
-    return _text(s.cohort.data.get("country"), lang) if s.cohort else None
+    return text_of(s.cohort.data.get("country"), lang, missing=None) if s.cohort else None
 
 
 @_f("year", "cohort", ("start",), "the start date")
@@ -343,7 +338,7 @@ def _trainers(s, lang):
 
 @_f("programme", "programme", ("title",), "the programme title")
 def _programme(s, lang):
-    return _text(s.programme.data.get("title"), lang) if s.programme else None
+    return text_of(s.programme.data.get("title"), lang, missing=None) if s.programme else None
 
 
 @_f("course_kind", "programme", ("course_kind",), "the course kind (e.g. author, registry)")
@@ -354,18 +349,18 @@ def _course_kind(s, lang):
     rules = s.facts.rules.get(s.organisation.id)
     for k in (rules.value("course_hours") if rules else None) or []:
         if k.get("kind") == kind:
-            return _text(k.get("name"), lang)
+            return text_of(k.get("name"), lang, missing=None)
     return None
 
 
 @_f("organisation", "organisation", ("name",), "the organisation's name")
 def _organisation(s, lang):
-    return _text(s.organisation.data.get("name"), lang)
+    return text_of(s.organisation.data.get("name"), lang, missing=None)
 
 
 @_f("organisation_kk", "organisation", ("name", "kk"), "the organisation's name in Kazakh")
 def _organisation_kk(s, lang):
-    return _text(s.organisation.data.get("name"), "kk")
+    return text_of(s.organisation.data.get("name"), "kk", missing=None)
 
 
 @_f("organisation_ru", "organisation", ("name", "ru"), "the organisation's name in Russian")
@@ -375,7 +370,7 @@ def _organisation_ru(s, lang):
 
 @_f("organisation_logo", "organisation", ("short_name",), "the organisation's short name")
 def _organisation_logo(s, lang):
-    return _text(s.organisation.data.get("short_name"), lang) or _text(s.organisation.data.get("name"), lang)
+    return text_of(s.organisation.data.get("short_name"), lang, missing=None) or text_of(s.organisation.data.get("name"), lang, missing=None)
 
 
 @_f("head_name", "organisation", ("head", "name"), "the name of the organisation's head")
@@ -410,7 +405,7 @@ def _last(part):
         if last is None:
             return None
         value = {"title": last.title, "date": _date(last.date), "hours": str(last.hours) if last.hours else None}[part]
-        return _text(value, lang) if isinstance(value, dict) else value
+        return text_of(value, lang, missing=None) if isinstance(value, dict) else value
     return get
 
 

@@ -19,6 +19,7 @@ from biliktilik.model import facts as factsmod
 from biliktilik.model.certificates import person_name
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts
+from biliktilik.calendars import Event, calendar
 from biliktilik.findings import UsageError
 from biliktilik.project import REGULATIONS
 
@@ -511,28 +512,9 @@ _BUILDERS = {
 # --------------------------------------------------------------------------- iCalendar
 
 
-def _ics_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 lines of at most 75 octets, continued with a space."""
-    out, current = [], b""
-    for ch in line:
-        b = ch.encode("utf-8")
-        if len(current) + len(b) > (75 if not out else 74):
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += b
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
 def icalendar(rep: Report, lang: str = "kk") -> str:
     """The calendar's deadlines as all-day events; UIDs from the deadline, DTSTAMP the build date."""
-    stamp = rep.as_of.strftime("%Y%m%dT000000Z")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//Biliktilik//Planning calendar//{lang.upper()}",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ics_escape(rep.title.get(lang) or rep.title['en'])}"]
+    events = []
     for d in rep.deadlines:
         key = f"{d.date.isoformat()}|{d.what}|{d.organisation or ''}|{d.cohort or ''}"
         uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24] + "@biliktilik"
@@ -540,8 +522,6 @@ def icalendar(rep: Report, lang: str = "kk") -> str:
         if d.cohort:
             summary += f": {d.cohort}"
         desc = "; ".join(p for p in (d.organisation, d.cohort, cite(d.rule).get(lang) if d.rule else None) if p)
-        lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", f"DTSTART;VALUE=DATE:{d.date:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{d.date + dt.timedelta(days=1):%Y%m%d}", f"SUMMARY:{_ics_escape(summary)}",
-                  f"DESCRIPTION:{_ics_escape(desc)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(ln) for ln in lines) + "\r\n"
+        events.append(Event(uid, d.date, d.date, summary, desc))
+    return calendar(events, name=rep.title.get(lang) or rep.title["en"], product=f"Planning calendar//{lang.upper()}",
+                    stamp=rep.as_of, timezone=None).decode("utf-8")

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from biliktilik.texts import text_of  # noqa: F401 (the kit's users take it from here)
 from biliktilik.model.facts import cohort_deadline, fitting_hours_classes
 
 # --------------------------------------------------------------------------- paths and links
@@ -188,13 +189,6 @@ KIND_NAMES = {
     "ru": {"provider": "организация повышения квалификации", "university": "университет",
            "conservatory": "консерватория", "institute": "институт"},
 }
-
-
-def text_of(value, lang: str) -> str:
-    """A bilingual {kk, ru} value in ``lang`` (Kazakh when there is no Russian), or a plain string."""
-    if isinstance(value, dict):
-        return value.get(lang) or value.get("kk") or ""
-    return "" if value is None else str(value)
 
 
 def has_lang(value, lang: str) -> bool:
