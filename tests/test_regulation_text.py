@@ -11,10 +11,8 @@ tests are skipped only when that folder does not exist.
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import os
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -24,12 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REG_DIR = ROOT / "content" / "regulations"
 SEEDS = Path(os.environ.get("BILIKTILIK_SEEDS", ROOT.parent / "shared" / "seeds"))
 
-# Loaded from its file so that this test depends on nothing but the module itself and PyYAML
-# (generators/__init__.py imports the site build).
-_spec = importlib.util.spec_from_file_location("regulation_text", ROOT / "generators" / "regulation_text.py")
-rt = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("regulation_text", rt)
-_spec.loader.exec_module(rt)
+from biliktilik.model import regulation_text as rt  # noqa: E402
 
 DOC_IDS = ["order-95", "conservatory-rules", "ecd-institute-rules", "kazguu-rules"]
 
