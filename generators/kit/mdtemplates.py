@@ -31,10 +31,12 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from biliktilik.findings import BuildError
+
 from generators.kit.sitekit import date_html, esc_html, esc_md, front_matter, paragraphs
 
 
-class LabelError(ValueError):
+class LabelError(BuildError):
     """A label file that cannot be used (unreadable, or a key missing a language)."""
 
 
