@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
-import yaml
-
-from biliktilik.findings import BuildError
-from biliktilik.project import TEMPLATES
-
 DEFAULT_LANGUAGE = "kk"  # every bilingual value has Kazakh (the schemas require it); Russian may be missing
 
 
@@ -24,25 +17,6 @@ def text_of(value, lang: str, missing=""):
         return missing
     return value
 
-
-@functools.cache
-def labels(name: str) -> dict:
-    """The label file ``templates/<name>/labels.yaml`` as plain data, read once per process.
-
-    Label files hold every text people read (page wording, column titles, statuses, month names) in
-    Kazakh, Russian and, where useful, English; Python holds none. ``name`` is the output folder
-    under ``templates/`` (``"regulation"``, ``"site"``, ``"reports"``, ``"forms"``). The result is
-    shared between callers: treat it as read-only.
-
-    Raises BuildError naming the file when it is missing, is not valid YAML or is not a mapping."""
-    path = TEMPLATES / name / "labels.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise BuildError(f"cannot read the label file {path}: {' '.join(str(exc).split())}") from exc
-    if not isinstance(data, dict):
-        raise BuildError(f"the label file {path} is not a mapping of labels")
-    return data
 
 
 def in_languages(entry: dict, **fields) -> dict:

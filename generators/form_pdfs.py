@@ -27,8 +27,7 @@ from functools import lru_cache
 
 
 from biliktilik.model import forms as F
-from biliktilik.project import LANGUAGES, REGULATIONS
-from biliktilik.texts import labels
+from biliktilik.project import LANGUAGES, REGULATIONS, labels
 from generators.kit.addresses import FORMS, form_url, forms_index_url, forms_of_document  # noqa: F401 (callers)
 from generators.kit.weasy import Renderer, pdf_cache
 from biliktilik.findings import BuildError

@@ -20,8 +20,7 @@ import logging
 from markupsafe import Markup
 
 from biliktilik.model import reports as R
-from biliktilik.project import LANGUAGES, ROOT
-from biliktilik.texts import labels
+from biliktilik.project import LANGUAGES, ROOT, labels
 
 from generators.kit.weasy import Renderer, pdf_cache
 

@@ -19,8 +19,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
 
-from biliktilik.project import LANGUAGES
-from biliktilik.texts import labels
+from biliktilik.project import LANGUAGES, labels
 
 # the title of a heading's permalink, per site language (templates/site/labels.yaml)
 PERMALINK_TITLE = {lang: labels("site")[lang]["permalink_title"] for lang in LANGUAGES}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.rules import Rule, Rules, resolve
-from biliktilik.texts import labels
+from biliktilik.project import labels
 
 
 def today() -> dt.date:

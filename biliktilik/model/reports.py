@@ -21,8 +21,8 @@ from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts
 from biliktilik.calendars import Event, calendar
 from biliktilik.findings import UsageError
-from biliktilik.project import REGULATIONS
-from biliktilik.texts import in_languages, labels
+from biliktilik.project import REGULATIONS, labels
+from biliktilik.texts import in_languages
 
 KINDS = ("calendar", "listener-lists", "post-course", "monitoring", "reassessment", "staff-due", "work-off", "nobd")
 LANGS = ("en", "kk", "ru")

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from biliktilik.project import LANGUAGES
-from biliktilik.texts import labels, text_of  # noqa: F401 (the kit's users take text_of from here)
+from biliktilik.project import LANGUAGES, labels
+from biliktilik.texts import text_of  # noqa: F401 (the kit's users take it from here)
 from biliktilik.model.facts import cohort_deadline, fitting_hours_classes
 
 # --------------------------------------------------------------------------- paths and links
