@@ -1,10 +1,11 @@
-"""Project constants, defined once: where the checkout's folders are, the site's languages, and
-how ``mkdocs.yml`` is read.
+"""Project constants, defined once: where the checkout's folders are, the site's languages, how
+``mkdocs.yml`` is read and how the label files (templates/<output>/labels.yaml) are read.
 
 Every layer may import this module; it imports nothing of the project but the error classes."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import yaml
@@ -43,3 +44,23 @@ def read_config(path: Path = CONFIG_FILE) -> dict:
             return yaml.load(fh, Loader=_ConfigLoader) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise BuildError(f"cannot read {path}: {exc}") from exc
+
+
+@functools.cache
+def labels(name: str) -> dict:
+    """The label file ``templates/<name>/labels.yaml`` as plain data, read once per process.
+
+    Label files hold every text people read (page wording, column titles, statuses, month names) in
+    Kazakh, Russian and, where useful, English; Python holds none. ``name`` is the output folder
+    under ``templates/`` (``"regulation"``, ``"site"``, ``"reports"``, ``"forms"``). The result is
+    shared between callers: treat it as read-only.
+
+    Raises BuildError naming the file when it is missing, is not valid YAML or is not a mapping."""
+    path = TEMPLATES / name / "labels.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BuildError(f"cannot read the label file {path}: {' '.join(str(exc).split())}") from exc
+    if not isinstance(data, dict):
+        raise BuildError(f"the label file {path} is not a mapping of labels")
+    return data

@@ -16,3 +16,10 @@ def text_of(value, lang: str, missing=""):
     if value is None or value == "":
         return missing
     return value
+
+
+
+def in_languages(entry: dict, **fields) -> dict:
+    """A label entry ``{en: ..., kk: ..., ru: ...}`` with ``str.format(**fields)`` applied to each
+    language's text (a new dict, in the file's order of languages)."""
+    return {lang: text.format(**fields) if fields else text for lang, text in entry.items()}

@@ -117,8 +117,8 @@ def issued_text(d: dt.date | None) -> dict:
     """«17» қазан 2025 жыл / «17» октября 2025 года (the forms' "Берілген күні" line)."""
     if d is None:
         return {"kk": "", "ru": ""}
-    return {"kk": f"«{d.day:02d}» {format_date(d, 'MMMM', locale='kk')} {d.year} жыл",
-            "ru": f"«{d.day:02d}» {format_date(d, 'MMMM', locale='ru')} {d.year} года"}
+    return {lang: _labels()[lang]["issued_date"].format(day=f"{d.day:02d}", month=format_date(d, "MMMM", locale=lang),
+                                                        year=d.year) for lang in ("kk", "ru")}
 
 
 QR_MASK = 2  # a fixed mask: any mask decodes; choosing the "best" of 8 costs 6 ms a code in pure Python

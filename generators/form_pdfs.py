@@ -27,7 +27,7 @@ from functools import lru_cache
 
 
 from biliktilik.model import forms as F
-from biliktilik.project import LANGUAGES, REGULATIONS
+from biliktilik.project import LANGUAGES, REGULATIONS, labels
 from generators.kit.addresses import FORMS, form_url, forms_index_url, forms_of_document  # noqa: F401 (callers)
 from generators.kit.weasy import Renderer, pdf_cache
 from biliktilik.findings import BuildError
@@ -37,12 +37,7 @@ from biliktilik.model import regulation_text as rt
 log = logging.getLogger(__name__)
 
 
-_UI = {
-    "kk": {"index_title": "Бланкілер", "intro": "Ұйымдардың ережелерінде бекітілген нысандар: бос бланкілер, басып шығаруға арналған (PDF, A4).",
-           "kk": "қазақша", "ru": "орысша", "national": "№ 95 бұйрық (барлық ұйымдар үшін)"},
-    "ru": {"index_title": "Бланки", "intro": "Формы, утверждённые правилами организаций: пустые бланки для печати (PDF, A4).",
-           "kk": "на казахском", "ru": "на русском", "national": "Приказ № 95 (для всех организаций)"},
-}
+_UI = labels("forms")  # templates/forms/labels.yaml: the wording of the public index of blank forms
 
 
 # --------------------------------------------------------------------------- layout against the transcription

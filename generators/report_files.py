@@ -20,7 +20,7 @@ import logging
 from markupsafe import Markup
 
 from biliktilik.model import reports as R
-from biliktilik.project import LANGUAGES, ROOT
+from biliktilik.project import LANGUAGES, ROOT, labels
 
 from generators.kit.weasy import Renderer, pdf_cache
 
@@ -28,8 +28,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = ROOT / "templates" / "reports"
 REPORTS = "reports"
-_UI = {"kk": {"none": "(жоқ)", "sources": "Негізі"}, "ru": {"none": "(нет)", "sources": "Основание"},
-       "en": {"none": "(none)", "sources": "Sources"}}
+_TEXT = labels("reports")["text"]  # templates/reports/labels.yaml
 
 
 def years(ds, facts) -> list[int]:
@@ -53,10 +52,9 @@ def all_reports(ds, facts) -> list[R.Report]:
 
 def report_view(rep: R.Report, lang: str) -> dict:
     head, rows = rep.table(lang)
-    ui = _UI[lang]
     return {"lang": lang, "title": rep.title.get(lang) or rep.title["en"], "as_of": R._as_of(rep.as_of, lang),
             "head": head, "rows": rows, "notes": [n.get(lang) or n["en"] for n in rep.notes],
-            "sources": rep.sources, "sources_label": ui["sources"], "none": ui["none"]}
+            "sources": rep.sources, "sources_label": _TEXT["sources"][lang], "none": _TEXT["none"][lang]}
 
 
 def files(ctx):

@@ -19,7 +19,10 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
 
-PERMALINK_TITLE = {"kk": "Осы бөлімге тұрақты сілтеме", "ru": "Постоянная ссылка на этот раздел"}
+from biliktilik.project import LANGUAGES, labels
+
+# the title of a heading's permalink, per site language (templates/site/labels.yaml)
+PERMALINK_TITLE = {lang: labels("site")[lang]["permalink_title"] for lang in LANGUAGES}
 
 
 def _plain_mkdocs(config):

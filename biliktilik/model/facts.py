@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.rules import Rule, Rules, resolve
+from biliktilik.project import labels
 
 
 def today() -> dt.date:
@@ -356,22 +357,8 @@ def compute(ds: Dataset, on: dt.date | None = None) -> Facts:
     return facts
 
 
-_LABELS = {
-    "applications_due": {"en": "applications for courses to the education authorities",
-                         "kk": "Курстарға жіберу туралы өтінімдер", "ru": "Заявки на курсы в органы управления образованием"},
-    "district_plans_due": {"en": "district plans to the regional education departments",
-                           "kk": "Аудандық жоспарлар білім басқармаларына", "ru": "Районные планы в управления образования"},
-    "regional_plans_due": {"en": "regional plans to the authority",
-                           "kk": "Облыстық жоспарлар Уәкілетті органға", "ru": "Областные планы в уполномоченный орган"},
-    "staff_plan_due": {"en": "the staff training plan",
-                       "kk": "Біліктілікті арттыру жоспары", "ru": "План повышения квалификации"},
-    "listener_lists": {"en": "listener list of the cohort",
-                       "kk": "Тыңдаушылар тізімі", "ru": "Список слушателей"},
-    "nobd": {"en": "NOBD data of the finished cohort",
-             "kk": "ҰБДҚ деректері", "ru": "Данные НОБД"},
-    "post_course_report": {"en": "post-course support reports",
-                           "kk": "Посткурстық сүйемелдеу есебі", "ru": "Отчёт о посткурсовом сопровождении"},
-}
+# what each deadline is, {en, kk, ru}: the "deadlines" of templates/reports/labels.yaml
+_LABELS = labels("reports")["deadlines"]
 
 
 def planning_deadlines(ds: Dataset, facts: Facts, year: int, organisation: str | None = None) -> list[Deadline]:

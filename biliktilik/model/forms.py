@@ -28,7 +28,7 @@ import yaml
 from biliktilik.model.certificates import person_name
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, ListenerFacts, previous_course
-from biliktilik.project import LANGUAGES, TEMPLATES
+from biliktilik.project import LANGUAGES, TEMPLATES, labels
 from biliktilik.texts import text_of
 
 LAYOUTS = TEMPLATES / "forms" / "layouts.yaml"
@@ -144,16 +144,11 @@ def spec_for_anchor(document: str, anchor: str) -> list[FormSpec]:
 # --------------------------------------------------------------------------- fields
 
 
-_LANG_NAMES = {
-    "kk": {"kk": "қазақ", "ru": "орыс", "en": "ағылшын"},
-    "ru": {"kk": "казахском", "ru": "русском", "en": "английском"},
-}
-_LANG_GROUP_RU = {"kk": "казахским", "ru": "русским", "en": "английским"}
-_MONTHS = {
-    "kk": ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"],
-    "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
-}
-_TRAINER_ROLE = {"kk": "Курс оқытушысы", "ru": "Преподаватель курса"}
+_FIELDS = labels("forms")["fields"]  # templates/forms/labels.yaml: the words the forms fill in
+_LANG_NAMES = _FIELDS["language_names"]  # form language -> cohort language -> "қазақ" / "казахском"
+_LANG_GROUP_RU = _FIELDS["language_group_ru"]  # cohort language -> "казахским" (Russian group lists)
+_MONTHS = _FIELDS["months"]  # form language -> 12 month names
+_TRAINER_ROLE = _FIELDS["trainer_role"]  # form language -> the trainer's role on the amendment register
 
 
 def _date(d) -> str | None:

@@ -23,6 +23,8 @@ from typing import Iterator, Union
 
 import yaml
 
+from biliktilik.project import labels
+
 ANCHOR_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 LANGS = ("kk", "ru", "en")
 
@@ -378,20 +380,9 @@ def display_number(doc: Document, anchor: str) -> str:
     return (b.number + _dup_suffix(anchor)) if b.number else ""
 
 
-_WORDS = {
-    "kk": {"ch": "{n}-тарау", "s": "{n}-бөлім", "p": "{n}-тармақ", "item": "{n}) тармақша",
-           "bullet": "{n}-азат жол", "part": "{n}-бөлік", "par": "{n}-азат жол", "annex": "{n}-қосымша",
-           "note": "ескерту", "table": "кесте", "title": "тақырыбы", "preamble": "кіріспе",
-           "signature": "қолтаңба", "approval": "бекіту белгісі", "footer": "төменгі колонтитул"},
-    "ru": {"ch": "глава {n}", "s": "раздел {n}", "p": "п. {n}", "item": "пп. {n})",
-           "bullet": "абз. {n}", "part": "ч. {n}", "par": "абз. {n}", "annex": "приложение {n}",
-           "note": "примечание", "table": "таблица", "title": "заголовок", "preamble": "преамбула",
-           "signature": "подпись", "approval": "гриф утверждения", "footer": "колонтитул"},
-    "en": {"ch": "Chapter {n}", "s": "Section {n}", "p": "p. {n}", "item": "item {n})",
-           "bullet": "indent {n}", "part": "part {n}", "par": "para. {n}", "annex": "Annex {n}",
-           "note": "note", "table": "table", "title": "title", "preamble": "preamble",
-           "signature": "signature", "approval": "approval stamp", "footer": "footer"},
-}
+# how a citation names a place ("{n}-тармақ", "п. {n}", "p. {n}"), per language: "citations" of
+# templates/regulation/labels.yaml
+_WORDS = labels("regulation")["citations"]
 
 
 def _scope(doc: Document, anchor: str) -> str | None:

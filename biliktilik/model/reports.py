@@ -21,49 +21,17 @@ from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts
 from biliktilik.calendars import Event, calendar
 from biliktilik.findings import UsageError
-from biliktilik.project import REGULATIONS
+from biliktilik.project import REGULATIONS, labels
+from biliktilik.texts import in_languages
 
 KINDS = ("calendar", "listener-lists", "post-course", "monitoring", "reassessment", "staff-due", "work-off", "nobd")
 LANGS = ("en", "kk", "ru")
 
-_TITLES = {
-    "calendar": {"en": "Planning calendar {year}", "kk": "{year} жылғы жоспарлау күнтізбесі", "ru": "Календарь планирования на {year} год"},
-    "listener-lists": {"en": "Listener lists (due {months} months before a cohort starts)",
-                       "kk": "Тыңдаушылар тізімдері (курс басталғанға дейін)", "ru": "Списки слушателей (до начала курса)"},
-    "listener-list": {"en": "Listener list of {cohort}, due {due}", "kk": "{cohort} тыңдаушылар тізімі, мерзімі {due}",
-                      "ru": "Список слушателей {cohort}, срок {due}"},
-    "post-course": {"en": "Post-course support", "kk": "Курстан кейінгі сүйемелдеу", "ru": "Посткурсовое сопровождение"},
-    "monitoring": {"en": "Programmes not monitored within the interval", "kk": "Тиімділігі мониторингіленбеген бағдарламалар",
-                   "ru": "Программы без мониторинга эффективности"},
-    "reassessment": {"en": "Re-assessment", "kk": "Білімін қайта бағалау", "ru": "Переоценивание знаний"},
-    "staff-due": {"en": "Staff due for training", "kk": "Біліктілігін арттыруы тиіс қызметкерлер",
-                  "ru": "Сотрудники, которым необходимо повышение квалификации"},
-    "work-off": {"en": "Work-off periods", "kk": "Өтеу кезеңдері", "ru": "Периоды отработки"},
-    "nobd": {"en": "NOBD data due", "kk": "ҰБДҚ деректерін толтыру мерзімдері", "ru": "Сроки заполнения данных НОБД"},
-    "nobd-cohort": {"en": "NOBD export of {cohort}, due {due}", "kk": "{cohort} ҰБДҚ деректері, мерзімі {due}",
-                    "ru": "Данные НОБД {cohort}, срок {due}"},
-}
-
-_STATUS = {
-    "open": {"en": "may re-take", "kk": "қайта тапсыра алады", "ru": "может пересдать"},
-    "retaken": {"en": "re-taken, passed", "kk": "қайта тапсырды, өтті", "ru": "пересдал(а), сдал(а)"},
-    "retaken-failed": {"en": "re-taken, not passed", "kk": "қайта тапсырды, өтпеді", "ru": "пересдал(а), не сдал(а)"},
-    "retaking": {"en": "re-taking", "kk": "қайта тапсыруда", "ru": "пересдаёт"},
-    "expired": {"en": "the year has passed", "kk": "мерзімі өтті", "ru": "срок истёк"},
-    "submitted": {"en": "submitted", "kk": "тапсырылды", "ru": "сдан"},
-    "submitted late": {"en": "submitted late", "kk": "кешігіп тапсырылды", "ru": "сдан с опозданием"},
-    "overdue": {"en": "overdue", "kk": "мерзімі өтті", "ru": "просрочен"},
-    "due": {"en": "due", "kk": "күтілуде", "ru": "ожидается"},
-    "done": {"en": "past", "kk": "өтті", "ru": "прошёл"},
-    "undefined": {"en": "undefined: no row of the table", "kk": "анықталмаған: кестеде жол жоқ",
-                  "ru": "не определён: нет строки в таблице"},
-    "ambiguous": {"en": "ambiguous: rows {rows}", "kk": "екіұшты: {rows} жолдар", "ru": "неоднозначно: строки {rows}"},
-    "finished": {"en": "finished", "kk": "аяқталды", "ru": "завершён"},
-    "upcoming": {"en": "not finished", "kk": "аяқталмаған", "ru": "не завершён"},
-}
-
-_OUTCOME = {"certificate": "certificate", "internship_certificate": "internship certificate", "reference": "reference",
-            "expelled": "expelled", None: "not assessed"}
+_L = labels("reports")  # templates/reports/labels.yaml: every word of the reports, {en, kk, ru} per entry
+_TITLES = _L["titles"]  # report kind -> title (str.format fields: year, months, cohort, due)
+_STATUS = _L["status"]  # a row's status -> its words
+_OUTCOME = {None if key == "none" else key: text for key, text in _L["outcome"].items()}  # NOBD: English, as exported
+_TEXT = _L["text"]
 
 
 @dataclass
@@ -73,8 +41,11 @@ class Column:
     machine: bool = False  # a stable key for CSV/JSON only, not shown to people
 
 
-def _c(key, en, kk, ru, machine=False) -> Column:
-    return Column(key, {"en": en, "kk": kk, "ru": ru}, machine)
+def _columns(report: str, *keys: str, machine=()) -> list[Column]:
+    """The report's columns in order, titled by ``columns.<report>`` of the label file (a key it does
+    not title is its own title in every language); ``machine`` keys are shown to programs only."""
+    titles = _L["columns"].get(report) or {}
+    return [Column(k, dict(titles.get(k) or {lang: k for lang in LANGS}), k in machine) for k in keys]
 
 
 _DOCS: dict = {}
@@ -130,12 +101,11 @@ class Report:
         out.append("  ".join("-" * w for w in widths))
         out += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in body]
         if not body:
-            out.append({"en": "(none)", "kk": "(жоқ)", "ru": "(нет)"}[lang])
+            out.append(_TEXT["none"][lang])
         if self.notes:
             out += [""] + [f"* {n.get(lang) or n['en']}" for n in self.notes]
         if self.sources:
-            label = {"en": "Sources", "kk": "Негізі", "ru": "Основание"}[lang]
-            out += ["", f"{label}: " + "; ".join(_fmt(x, lang) for x in self.sources)]
+            out += ["", f"{_TEXT['sources'][lang]}: " + "; ".join(_fmt(x, lang) for x in self.sources)]
         return "\n".join(out) + "\n"
 
     def csv(self) -> str:
@@ -158,7 +128,7 @@ class Report:
 
 
 def _as_of(d: dt.date, lang: str) -> str:
-    return {"en": f"as of {d.isoformat()}", "kk": f"{d.isoformat()} жағдай бойынша", "ru": f"по состоянию на {d.isoformat()}"}[lang]
+    return _TEXT["as_of"][lang].format(date=d.isoformat())
 
 
 def _fmt(value, lang: str) -> str:
@@ -251,10 +221,8 @@ def _calendar(ds, facts, year, org, cohort):
              "what_kk": d.label["kk"], "what_ru": d.label["ru"],
              "organisation": _org_name(ds, d.organisation), "cohort": d.cohort or "",
              "source": cite(d.rule)} for d in deadlines]
-    columns = [_c("date", "date", "күні", "дата"), _c("key", "deadline", "мерзім", "срок", machine=True),
-               _c("what", "what", "не", "что"), _c("what_kk", "what (kk)", "", "", machine=True),
-               _c("what_ru", "what (ru)", "", "", machine=True), _c("organisation", "organisation", "ұйым", "организация"),
-               _c("cohort", "cohort", "топ", "поток"), _c("source", "source", "негіз", "основание")]
+    columns = _columns("calendar", "date", "key", "what", "what_kk", "what_ru", "organisation", "cohort", "source",
+                       machine=("key", "what_kk", "what_ru"))
     title = {k: v.format(year=year) for k, v in _TITLES["calendar"].items()}
     name = f"calendar-{year}" + (f"-{org}" if org else "")
     return Report("calendar", title, columns, rows, facts.today, sources=_sources(rows), deadlines=deadlines, name=name)
@@ -272,9 +240,7 @@ def _listener_lists(ds, facts, year, org, cohort):
         rows = [{"id": lf.data.get("id"), "name": _name(lf.data), "iin": lf.data.get("iin"),
                  "employer": lf.data.get("employer"), "position": lf.data.get("position"),
                  "phone": lf.data.get("phone"), "email": lf.data.get("email")} for lf in facts.of_cohort(cohort)]
-        columns = [_c("id", "id", "id", "id"), _c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("iin", "IIN", "ЖСН", "ИИН"),
-                   _c("employer", "employer", "жұмыс орны", "место работы"), _c("position", "position", "лауазымы", "должность"),
-                   _c("phone", "phone", "телефон", "телефон"), _c("email", "e-mail", "e-mail", "e-mail")]
+        columns = _columns("listener-list", "id", "name", "iin", "employer", "position", "phone", "email")
         due_text = due.date.isoformat() if due else "—"
         title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["listener-list"].items()}
         return Report("listener-lists", title, columns, rows, facts.today,
@@ -292,10 +258,7 @@ def _listener_lists(ds, facts, year, org, cohort):
                      "programme": _title(ds.programmes.get(c.data.get("programme"))), "start": c.data.get("start"),
                      "due": due.date, "listeners": n, "seats": c.data.get("seats"), "status": _STATUS[status],
                      "source": cite(due.rule)})
-    columns = [_c("cohort", "cohort", "топ", "поток"), _c("organisation", "organisation", "ұйым", "организация"),
-               _c("start", "starts", "басталуы", "начало"), _c("due", "list due", "тізім мерзімі", "срок списка"),
-               _c("listeners", "listeners", "тыңдаушылар", "слушатели"), _c("seats", "seats", "орын", "мест"),
-               _c("status", "status", "күйі", "статус"), _c("source", "source", "негіз", "основание")]
+    columns = _columns("listener-lists", "cohort", "organisation", "start", "due", "listeners", "seats", "status", "source")
     months = {str(r.value("listener_lists_months_before")) for r in facts.rules.values()
               if r.value("listener_lists_months_before") is not None}
     title = {k: v.format(months="/".join(sorted(months)) or "?") for k, v in _TITLES["listener-lists"].items()}
@@ -319,12 +282,8 @@ def _post_course(ds, facts, year, org, cohort):
                      "report_due": support.report_due, "report": _STATUS.get(support.status("report", facts.today)),
                      "source": cite(lf.rules.post_course_support_months if lf.rules else None)})
     rows.sort(key=lambda r: (r["support_until"], r["cohort"], r["listener"]))
-    columns = [_c("cohort", "cohort", "топ", "поток"), _c("listener", "listener", "тыңдаушы", "слушатель"),
-               _c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("completed", "completed", "аяқтады", "окончил(а)"),
-               _c("support_until", "support until", "сүйемелдеу аяқталуы", "сопровождение до"),
-               _c("plan_due", "plan due", "жоспар мерзімі", "срок плана"), _c("plan", "plan", "жоспар", "план"),
-               _c("report_due", "report due", "есеп мерзімі", "срок отчёта"), _c("report", "report", "есеп", "отчёт"),
-               _c("source", "source", "негіз", "основание")]
+    columns = _columns("post-course", "cohort", "listener", "name", "completed", "support_until", "plan_due", "plan",
+                       "report_due", "report", "source")
     return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course")
 
 
@@ -344,10 +303,7 @@ def _monitoring(ds, facts, year, org, cohort):
                      "last": last, "approved": prog.data.get("approved"), "due": due,
                      "status": _STATUS["overdue" if due < facts.today else "due"], "source": cite(rule)})
     rows.sort(key=lambda r: (r["due"], r["programme"]))
-    columns = [_c("programme", "programme", "бағдарлама", "программа"), _c("organisation", "organisation", "ұйым", "организация"),
-               _c("last", "last monitored", "соңғы мониторинг", "последний мониторинг"),
-               _c("approved", "approved", "бекітілді", "утверждена"), _c("due", "due", "мерзімі", "срок"),
-               _c("status", "status", "күйі", "статус"), _c("source", "source", "негіз", "основание")]
+    columns = _columns("monitoring", "programme", "organisation", "last", "approved", "due", "status", "source")
     return Report("monitoring", _TITLES["monitoring"], columns, rows, facts.today, sources=_sources(rows), name="monitoring")
 
 
@@ -367,10 +323,7 @@ def _reassessment(ds, facts, year, org, cohort):
                      "from": lf.retake_from, "until": lf.retake_until, "status": _STATUS[r.status],
                      "retakes": [x.ref for x in r.retakes], "source": cite(rule)})
     rows.sort(key=lambda x: (x["until"], x["cohort"], x["listener"]))
-    columns = [_c("cohort", "cohort", "топ", "поток"), _c("listener", "listener", "тыңдаушы", "слушатель"),
-               _c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("from", "may re-take from", "қайта тапсыру басталуы", "пересдача с"),
-               _c("until", "until", "дейін", "до"), _c("status", "status", "күйі", "статус"),
-               _c("retakes", "re-takes", "қайта тапсырулар", "пересдачи"), _c("source", "source", "негіз", "основание")]
+    columns = _columns("reassessment", "cohort", "listener", "name", "from", "until", "status", "retakes", "source")
     return Report("reassessment", _TITLES["reassessment"], columns, rows, facts.today, sources=_sources(rows), name="reassessment")
 
 
@@ -391,12 +344,8 @@ def _staff_due(ds, facts, year, org, cohort):
                      "interval_years": ob.get("interval_years"), "due": s.next_due,
                      "source": cite(s.obligation)})
     rows.sort(key=lambda r: (r["due"], r["name"]))
-    columns = [_c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("organisation", "organisation", "ұйым", "организация"),
-               _c("group", "group", "топ", "группа"), _c("school", "school", "мектеп", "школа"),
-               _c("last_qualifying", "last qualifying course", "соңғы курс", "последний курс"),
-               _c("min_hours", "min hours", "ең аз сағат", "мин. часов"),
-               _c("interval_years", "every (years)", "кезеңі (жыл)", "раз в (лет)"),
-               _c("due", "due", "мерзімі", "срок"), _c("source", "source", "негіз", "основание")]
+    columns = _columns("staff-due", "name", "organisation", "group", "school", "last_qualifying", "min_hours",
+                       "interval_years", "due", "source")
     title = dict(_TITLES["staff-due"])
     if year:
         title = {k: f"{v} ({year})" for k, v in title.items()}
@@ -418,7 +367,7 @@ def _work_off(ds, facts, year, org, cohort):
         if year is not None and until is not None and until.year < year:
             continue
         if s.work_off_months is not None:
-            status = {"en": f"{s.work_off_months} months", "kk": f"{s.work_off_months} ай", "ru": f"{s.work_off_months} мес."}
+            status = in_languages(_L["work_off"]["months"], n=s.work_off_months)
         elif not s.work_off_rows:
             status = _STATUS["undefined"]
         else:
@@ -437,23 +386,14 @@ def _work_off(ds, facts, year, org, cohort):
         rule = rules.work_off if rules else None
         c = cite(rule)
         for issue in factsmod.work_off_table(rule):
-            span = (f"{issue.low:,}" if issue.high == issue.low else
-                    f"{issue.low:,}-{'no limit' if issue.high is None else format(issue.high, ',')}")
-            if issue.kind == "gap":
-                notes.append({"en": f"{oid}: {span} tenge: no row of the table; the period is undefined ({c['en']})",
-                              "kk": f"{oid}: {span} теңге: кестеде жол жоқ, кезең анықталмаған ({c['kk']})",
-                              "ru": f"{oid}: {span} тенге: нет строки в таблице, период не определён ({c['ru']})"})
-            else:
-                r = [str(n) for n in issue.rows]
-                notes.append({"en": f"{oid}: {span} tenge: rows {' and '.join(r)} both match with different periods ({c['en']})",
-                              "kk": f"{oid}: {span} теңге: {' және '.join(r)} жолдары әртүрлі кезең береді ({c['kk']})",
-                              "ru": f"{oid}: {span} тенге: строки {' и '.join(r)} дают разные периоды ({c['ru']})"})
+            words = _L["work_off"]
+            notes.append({lang: words[issue.kind][lang].format(
+                org=oid, cite=c[lang], rows=words["rows_and"][lang].join(str(n) for n in issue.rows),
+                span=(f"{issue.low:,}" if issue.high == issue.low else
+                      f"{issue.low:,}-{words['no_limit'][lang] if issue.high is None else format(issue.high, ',')}"))
+                for lang in LANGS})
             sources[str(rule)] = cite(rule)
-    columns = [_c("name", "name", "Т.А.Ә.", "Ф.И.О."), _c("organisation", "organisation", "ұйым", "организация"),
-               _c("amount", "amount paid (tenge)", "төленген сома (теңге)", "оплачено (тенге)"),
-               _c("rows", "table rows", "кесте жолдары", "строки таблицы"), _c("months", "months", "ай", "мес."),
-               _c("period", "work-off period", "өтеу кезеңі", "период отработки"),
-               _c("until", "until", "дейін", "до"), _c("source", "source", "негіз", "основание")]
+    columns = _columns("work-off", "name", "organisation", "amount", "rows", "months", "period", "until", "source")
     return Report("work-off", _TITLES["work-off"], columns, rows, facts.today, notes=notes, sources=[sources[k] for k in sorted(sources)],
                   name="work-off")
 
@@ -478,9 +418,9 @@ def _nobd(ds, facts, year, org, cohort):
                          "language": c.data.get("language"), "start": c.data.get("start"), "end": lf.completed or end,
                          "outcome": _OUTCOME.get(lf.outcome, lf.outcome), "certificate": cert.get("number"),
                          "issued": cert.get("issued"), "valid_until": lf.certificate_valid_until})
-        columns = [_c(k, k, k, k) for k in ("iin", "surname", "given", "patronymic", "employer", "position", "organisation",
-                                            "programme", "programme_title", "hours", "format", "language", "start", "end",
-                                            "outcome", "certificate", "issued", "valid_until")]
+        columns = _columns("nobd-cohort", "iin", "surname", "given", "patronymic", "employer", "position",
+                           "organisation", "programme", "programme_title", "hours", "format", "language", "start",
+                           "end", "outcome", "certificate", "issued", "valid_until")
         due_text = due.date.isoformat() if due else "—"
         title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["nobd-cohort"].items()}
         return Report("nobd", title, columns, rows, facts.today, sources=[cite(due.rule)] if due and due.rule else [],
@@ -496,10 +436,7 @@ def _nobd(ds, facts, year, org, cohort):
         rows.append({"cohort": c.id, "organisation": _org_name(ds, c.data.get("organisation")), "end": c.data["end"],
                      "due": due.date, "listeners": len(facts.of_cohort(c.id)),
                      "status": _STATUS["finished" if finished else "upcoming"], "source": cite(due.rule)})
-    columns = [_c("cohort", "cohort", "топ", "поток"), _c("organisation", "organisation", "ұйым", "организация"),
-               _c("end", "ends", "аяқталуы", "окончание"), _c("due", "NOBD due", "ҰБДҚ мерзімі", "срок НОБД"),
-               _c("listeners", "listeners", "тыңдаушылар", "слушатели"), _c("status", "status", "күйі", "статус"),
-               _c("source", "source", "негіз", "основание")]
+    columns = _columns("nobd", "cohort", "organisation", "end", "due", "listeners", "status", "source")
     return Report("nobd", _TITLES["nobd"], columns, rows, facts.today, sources=_sources(rows), name="nobd")
 
 

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from biliktilik.project import LANGUAGES, labels
 from biliktilik.texts import text_of  # noqa: F401 (the kit's users take it from here)
 from biliktilik.model.facts import cohort_deadline, fitting_hours_classes
 
@@ -169,26 +170,20 @@ def slug(text: str, n: int = 8) -> str:
 
 # --------------------------------------------------------------------------- words
 
-LANG_NAMES = {
-    "kk": {"kk": "қазақ тілі", "ru": "орыс тілі", "en": "ағылшын тілі"},
-    "ru": {"kk": "казахский", "ru": "русский", "en": "английский"},
-}
-FORMAT_NAMES = {
-    "kk": {"full_time": "күндізгі", "distance": "қашықтықтан", "blended": "аралас", "one_week": "бір апталық күндізгі"},
-    "ru": {"full_time": "очный", "distance": "дистанционный", "blended": "смешанный", "one_week": "очный недельный"},
-}
-MONTHS = {
-    "kk": ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан",
-           "қараша", "желтоқсан"],
-    "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
-           "ноября", "декабря"],
-}
-KIND_NAMES = {
-    "kk": {"provider": "біліктілікті арттыру ұйымы", "university": "университет", "conservatory": "консерватория",
-           "institute": "институт"},
-    "ru": {"provider": "организация повышения квалификации", "university": "университет",
-           "conservatory": "консерватория", "institute": "институт"},
-}
+_SITE = labels("site")  # templates/site/labels.yaml: every word below comes from there
+
+LANG_NAMES = {lang: _SITE[lang]["languages"] for lang in LANGUAGES}  # lang -> language code -> its name
+FORMAT_NAMES = {lang: _SITE[lang]["formats"] for lang in LANGUAGES}  # lang -> format -> name (file order)
+MONTHS = {lang: _SITE[lang]["months"] for lang in LANGUAGES}  # lang -> 12 month names (genitive in Russian)
+KIND_NAMES = {lang: _SITE[lang]["organisation_kinds"] for lang in LANGUAGES}  # lang -> organisation kind -> name
+
+
+def _words(lang: str) -> dict:
+    return _SITE[lang]["words"]
+
+
+def _phrase(lang: str, key: str, **fields) -> str:
+    return _SITE[lang]["phrases"][key].format(**fields)
 
 
 def has_lang(value, lang: str) -> bool:
@@ -196,6 +191,8 @@ def has_lang(value, lang: str) -> bool:
 
 
 def ru_plural(n: int, one: str, few: str, many: str) -> str:
+    """The form of a noun after the number ``n`` by the Russian rule (1, 21 -> one; 2-4, 22-24 -> few;
+    0, 5-20, 25 ... -> many)."""
     n = abs(int(n))
     if n % 10 == 1 and n % 100 != 11:
         return one
@@ -204,32 +201,40 @@ def ru_plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+def counted(n, lang: str, word: str) -> str:
+    """``n`` and the noun ``word`` of templates/site/labels.yaml (``words``: hours, years, months, times,
+    working_days) in the form the number asks for: "5 лет", "5 жыл"."""
+    return _phrase(lang, "count", n=n, word=ru_plural(n, *_words(lang)[word]))
+
+
 def hours_text(n, lang: str) -> str:
+    """Academic hours in words: 72 -> "72 академиялық сағат" / "72 академических часа"; a fraction
+    (1.5) takes the genitive singular in Russian."""
     n_str = f"{n:g}" if isinstance(n, float) else str(n)
-    if lang == "kk":
-        return f"{n_str} академиялық сағат"
     if isinstance(n, float) and n != int(n):
-        return f"{n_str} академического часа"
-    return f"{n_str} {ru_plural(int(n), 'академический час', 'академических часа', 'академических часов')}"
+        return _phrase(lang, "count", n=n_str, word=_words(lang)["hours_fraction"])
+    return _phrase(lang, "count", n=n_str, word=ru_plural(int(n), *_words(lang)["hours"]))
 
 
 def short_hours(n, lang: str) -> str:
+    """Hours abbreviated: "72 сағ." / "72 ч"."""
     n_str = f"{n:g}" if isinstance(n, float) else str(n)
-    return f"{n_str} сағ." if lang == "kk" else f"{n_str} ч"
+    return _phrase(lang, "short_hours", n=n_str)
 
 
 def years_text(n: int, lang: str) -> str:
-    return f"{n} жыл" if lang == "kk" else f"{n} {ru_plural(n, 'год', 'года', 'лет')}"
+    """Whole years in words: "5 жыл" / "5 лет"."""
+    return counted(n, lang, "years")
 
 
 def months_text(n: int, lang: str) -> str:
-    return f"{n} ай" if lang == "kk" else f"{n} {ru_plural(n, 'месяц', 'месяца', 'месяцев')}"
+    """Whole months in words: "6 ай" / "6 месяцев"."""
+    return counted(n, lang, "months")
 
 
 def date_text(d: dt.date, lang: str) -> str:
-    if lang == "kk":
-        return f"{d.year} ж. {d.day} {MONTHS['kk'][d.month - 1]}"
-    return f"{d.day} {MONTHS['ru'][d.month - 1]} {d.year} г."
+    """A date as printed: "2026 ж. 9 наурыз" / "9 марта 2026 г."."""
+    return _phrase(lang, "date", year=d.year, day=d.day, month=MONTHS[lang][d.month - 1])
 
 
 def date_html(d: dt.date, lang: str) -> str:
@@ -242,8 +247,9 @@ def range_text(a: dt.date, b: dt.date, lang: str) -> str:
 
 
 def month_day_text(mmdd: str, lang: str) -> str:
+    """A yearly date "MM-DD" in words: "06-01" -> "1 маусым" / "1 июня"."""
     month, day = map(int, mmdd.split("-"))
-    return f"{day} {MONTHS['kk'][month - 1]}" if lang == "kk" else f"{day} {MONTHS['ru'][month - 1]}"
+    return _phrase(lang, "month_day", day=day, month=MONTHS[lang][month - 1])
 
 
 def percent(x: float) -> str:
@@ -251,7 +257,8 @@ def percent(x: float) -> str:
 
 
 def yes_no(v: bool, lang: str) -> str:
-    return ("иә" if v else "жоқ") if lang == "kk" else ("да" if v else "нет")
+    """"иә"/"жоқ", "да"/"нет"."""
+    return _words(lang)["yes" if v else "no"]
 
 
 _KK_ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
@@ -282,17 +289,16 @@ def hours_class(prog: dict, rules) -> dict | None:
 
 
 def class_range_text(c: dict, lang: str) -> str:
-    h = "сағ." if lang == "kk" else "ч"
+    """An hours class's range in words ("16–36 сағ.", "от 80 ч", "до 6 месяцев"); "" when it has none."""
+    unit = _words(lang)["hours_unit"]
     if "min" in c and "max" in c:
-        return f"{c['min']}–{c['max']} {h}"
-    if "min" in c:
-        return (f"{c['min']} {h} бастап" if lang == "kk" else f"от {c['min']} {h}")
-    if "above" in c:
-        return (f"{c['above']} {h} астам" if lang == "kk" else f"свыше {c['above']} {h}")
-    if "max" in c:
-        return (f"{c['max']} {h} дейін" if lang == "kk" else f"до {c['max']} {h}")
+        return _phrase(lang, "class_min_max", min=c["min"], max=c["max"], unit=unit)
+    for key in ("min", "above", "max"):
+        if key in c:
+            return _phrase(lang, "class_" + key, unit=unit, **{key: c[key]})
     if "max_months" in c:
-        return (f"{c['max_months']} айға дейін" if lang == "kk" else f"до {months_text(c['max_months'], 'ru')}")
+        n = c["max_months"]
+        return _phrase(lang, "class_max_months", n=n, months=months_text(n, lang))
     return ""
 
 
@@ -354,57 +360,32 @@ def upcoming_cohorts(ds, facts) -> dict[str, list[Upcoming]]:
 
 # --------------------------------------------------------------------------- rules in words
 
-RULE_LABELS = {
-    "academic_hour_minutes": ("Академиялық сағаттың ұзақтығы", "Продолжительность академического часа"),
-    "hours_classes": ("Курстардың сағат көлемі бойынша түрлері", "Виды курсов по объёму часов"),
-    "formats": ("Оқыту нысандары", "Формы обучения"),
-    "attendance_min": ("Сертификат алу үшін сабаққа қатысу, кемінде", "Посещаемость для сертификата, не менее"),
-    "final_test_min": ("Қорытынды тестілеу нәтижесі, ең жоғары балдан кемінде",
-                       "Результат итогового тестирования, не менее от максимума"),
-    "certificate_validity_years": ("Сертификаттың қолданылу мерзімі", "Срок действия сертификата"),
-    "certificate_signer": ("Сертификатқа қол қояды", "Сертификат подписывает"),
-    "certificate_seal": ("Сертификаттағы мөр", "Печать на сертификате"),
-    "certificate_shows_hours": ("Сертификатта сағат саны көрсетіледі", "В сертификате указывается число часов"),
-    "certificate_qr": ("Сертификаттың түпнұсқалығын QR-код арқылы тексеру",
-                       "Проверка подлинности сертификата по QR-коду"),
-    "post_course_support_months": ("Курстан кейінгі сүйемелдеу", "Посткурсовое сопровождение"),
-    "post_course_plan": ("Курстан кейінгі сүйемелдеудің жеке жоспары",
-                         "Индивидуальный план посткурсового сопровождения"),
-    "post_course_report_due_months": ("Курстан кейінгі сүйемелдеу есебінің мерзімі",
-                                      "Срок отчёта о посткурсовом сопровождении"),
-    "monitoring_interval_years": ("Білім беру бағдарламаларының тиімділігін мониторингтеу",
-                                  "Мониторинг эффективности образовательных программ"),
-    "reassessment_per_year": ("Қайта бағалау", "Переоценивание"),
-    "applications_due": ("Курстарға өтінімдер мерзімі", "Срок заявок на курсы"),
-    "district_plans_due": ("Аудандық жоспарлар мерзімі", "Срок районных планов"),
-    "regional_plans_due": ("Облыстық жоспарлар мерзімі", "Срок областных планов"),
-    "staff_plan_due": ("Біліктілікті арттыру жоспарының мерзімі", "Срок плана повышения квалификации"),
-    "listener_lists_months_before": ("Тыңдаушылар тізімі", "Списки слушателей"),
-    "nobd_working_days": ("ҰБДҚ деректері", "Данные НОБД"),
-    "group_min_applications": ("Топтық курсқа өтінімдер, кемінде", "Заявок для группового курса, не менее"),
-    "course_hours": ("Курс түрлері және сағат көлемі", "Виды курсов и их объём"),
-    "trainer_requirements": ("Тренерлерге қойылатын талаптар", "Требования к тренерам"),
-    "staff_obligations": ("Қызметкерлердің біліктілігін арттыру міндеті",
-                          "Обязанность сотрудников повышать квалификацию"),
-    "competence_groups": ("Құзырет топтары", "Группы компетенций"),
-    "work_off": ("Оқу ақысын өтеу кезеңі", "Период отработки после обучения"),
-}
+# rule key -> (Kazakh name, Russian name), in the label file's order (the catalog lists rules in it)
+RULE_LABELS = {key: (kk, _SITE["ru"]["rules"].get(key, key)) for key, kk in _SITE["kk"]["rules"].items()}
 
-_GROUPS = {"teaching": ("ПОҚ", "ППС"), "management": ("басшылар", "руководители"),
-           "administrative": ("ӘБП", "АУП")}
+
+def _group(group, lang: str) -> str:
+    return _SITE[lang]["staff_groups"].get(group, group)
 
 
 def rule_label(key: str, lang: str) -> str:
+    """A rule's name for people ("Сертификаттың қолданылу мерзімі"); the key itself when it has none.
+    Kazakh for "kk", Russian for any other language."""
     kk, ru = RULE_LABELS.get(key, (key, key))
     return kk if lang == "kk" else ru
 
 
+def _value(lang: str, key: str, **fields) -> str:
+    return _SITE[lang]["rule_values"][key].format(**fields)
+
+
 def rule_value(rule, lang: str) -> list[str]:
-    """A rule's value in words, as plain-text lines (Kazakh-only data stays Kazakh)."""
+    """A rule's value in words, as plain-text lines (Kazakh-only data stays Kazakh); the wording is
+    ``rule_values`` of templates/site/labels.yaml. ``lang`` is "kk" or "ru"."""
     key, v = rule.key, rule.value
-    i = 0 if lang == "kk" else 1
+    lang = "kk" if lang == "kk" else "ru"
     if key == "academic_hour_minutes":
-        return [f"{v} минут"]
+        return [_value(lang, key, v=v)]
     if key == "hours_classes":
         return [f"{text_of(c.get('name'), lang) or c.get('id')}: {class_range_text(c, lang)}" for c in v]
     if key == "formats":
@@ -414,30 +395,19 @@ def rule_value(rule, lang: str) -> list[str]:
     if key in ("certificate_validity_years",):
         return [years_text(v, lang)]
     if key == "monitoring_interval_years":
-        return [f"{years_text(v, lang)} ішінде кемінде бір рет" if lang == "kk"
-                else f"не реже одного раза в {v} {ru_plural(v, 'год', 'года', 'лет')}"]
+        return [_value(lang, key, v=v, years=years_text(v, lang))]
     if key in ("certificate_signer", "certificate_seal"):
         return [text_of(v, lang)]
     if key in ("certificate_shows_hours", "certificate_qr", "post_course_plan"):
         return [yes_no(bool(v), lang)]
-    if key == "post_course_support_months":
-        return [f"курс аяқталғаннан кейін {months_text(v, lang)}" if lang == "kk"
-                else f"{months_text(v, lang)} после окончания курса"]
-    if key == "post_course_report_due_months":
-        return [f"курс аяқталғаннан кейін {months_text(v, lang)} ішінде" if lang == "kk"
-                else f"в течение {months_text(v, lang)} после окончания курса"]
+    if key in ("post_course_support_months", "post_course_report_due_months", "listener_lists_months_before"):
+        return [_value(lang, key, v=v, months=months_text(v, lang))]
     if key == "reassessment_per_year":
-        return [f"жылына {v} реттен аспайды" if lang == "kk"
-                else f"не чаще {v} {ru_plural(v, 'раза', 'раз', 'раз')} в год"]
+        return [_value(lang, key, v=v, times=ru_plural(v, *_words(lang)["times"]))]
     if key in ("applications_due", "district_plans_due", "regional_plans_due", "staff_plan_due"):
-        return [f"жыл сайын, {month_day_text(v, lang)}" if lang == "kk" else f"ежегодно до {month_day_text(v, lang)}"]
-    if key == "listener_lists_months_before":
-        return [f"курс басталғанға дейін {months_text(v, lang)} бұрын" if lang == "kk"
-                else f"за {months_text(v, lang)} до начала курса"]
+        return [_value(lang, "annual_date", date=month_day_text(v, lang))]
     if key == "nobd_working_days":
-        return [f"курс аяқталғаннан кейін {v} жұмыс күні ішінде" if lang == "kk"
-                else f"в течение {v} {ru_plural(v, 'рабочего дня', 'рабочих дней', 'рабочих дней')} "
-                     "после окончания курса"]
+        return [_value(lang, key, v=v, working_days=ru_plural(v, *_words(lang)["working_days"]))]
     if key == "group_min_applications":
         return [str(v)]
     if key == "course_hours":
@@ -447,20 +417,17 @@ def rule_value(rule, lang: str) -> list[str]:
     if key == "staff_obligations":
         out = []
         for ob in v:
-            group = _GROUPS.get(ob.get("staff_group"), (ob.get("staff_group"),) * 2)[i]
             n = ob["interval_years"]
-            every = (f"{n} жылда кемінде бір рет" if lang == "kk"
-                     else f"не реже одного раза в {n} {ru_plural(n, 'год', 'года', 'лет')}")
+            every = _value(lang, "obligation_every", n=n, years=years_text(n, lang))
             extra = []
             if ob.get("min_hours"):
-                extra.append(f"кемінде {hours_text(ob['min_hours'], lang)}" if lang == "kk"
-                             else f"не менее {hours_text(ob['min_hours'], lang)}")
+                extra.append(_value(lang, "obligation_min_hours", hours=hours_text(ob["min_hours"], lang)))
             if ob.get("area"):
                 extra.append(str(ob["area"]))
-            out.append(f"{group}: {every}" + (f" ({', '.join(extra)})" if extra else ""))
+            out.append(f"{_group(ob.get('staff_group'), lang)}: {every}" + (f" ({', '.join(extra)})" if extra else ""))
         return out
     if key == "competence_groups":
-        return [f"{_GROUPS.get(g, (g, g))[i]}: {', '.join(items)}" for g, items in v.items()]
+        return [f"{_group(g, lang)}: {', '.join(items)}" for g, items in v.items()]
     if key == "work_off":
         return [f"{row['printed']} → {months_text(row['months'], lang)}" for row in v]
     if isinstance(v, list):
