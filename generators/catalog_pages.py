@@ -173,7 +173,7 @@ class Catalog:
     def application_form_url(self, org, lang: str) -> str | None:
         return application_form_url(self.ctx.dataset, org, lang)
 
-    def _ruleset_doc(self, org):
+    def ruleset_document(self, org):
         rs = self.ds.rulesets.get(org.data.get("ruleset"))
         return rs.data.get("document") if rs else None
 
@@ -505,7 +505,7 @@ def organisation_page(cat: Catalog, org, lang: str) -> dict:
     if d.get("city"):
         jsonld["address"] = {"@type": "PostalAddress", "addressLocality": text_of(d["city"], lang),
                              "addressCountry": "KZ"}
-    national = cat._ruleset_doc(org)
+    national = cat.ruleset_document(org)
     doc_id = d.get("document")
     own = None
     if doc_id and doc_id in cat.docs:

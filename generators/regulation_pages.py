@@ -85,9 +85,9 @@ def checked_rules(ctx) -> dict[tuple[str, str], list[CheckedRule]]:
 
 def _record_rules(rec, ds):
     """The rules a rule-set record writes, as Rule objects with their sources."""
-    from biliktilik.model.rules import _rules_of, citations  # the same reading as the validator's
+    from biliktilik.model.rules import rules_of, citations  # the same reading as the validator's
 
-    return sorted(_rules_of(rec, citations(ds)).items())
+    return sorted(rules_of(rec, citations(ds)).items())
 
 
 def check_sources(ctx):

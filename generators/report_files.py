@@ -52,7 +52,7 @@ def all_reports(ds, facts) -> list[R.Report]:
 
 def report_view(rep: R.Report, lang: str) -> dict:
     head, rows = rep.table(lang)
-    return {"lang": lang, "title": rep.title.get(lang) or rep.title["en"], "as_of": R._as_of(rep.as_of, lang),
+    return {"lang": lang, "title": rep.title.get(lang) or rep.title["en"], "as_of": R.as_of_text(rep.as_of, lang),
             "head": head, "rows": rows, "notes": [n.get(lang) or n["en"] for n in rep.notes],
             "sources": rep.sources, "sources_label": _TEXT["sources"][lang], "none": _TEXT["none"][lang]}
 

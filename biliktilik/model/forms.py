@@ -457,10 +457,10 @@ class Filled:
             if key == "staff_rows":
                 for row in self.subject.rows:
                     for k in self.row_keys:
-                        if not _present(FIELDS[k].get(row, self.lang)):
+                        if not is_present(FIELDS[k].get(row, self.lang)):
                             out.append(Missing(FIELDS[k], row))
                 continue
-            if _present(_value(FIELDS[key], self.subject, self.lang, memo)):
+            if is_present(field_value(FIELDS[key], self.subject, self.lang, memo)):
                 continue
             out.append(Missing(FIELDS[key], self.subject))
         return out
@@ -470,7 +470,9 @@ OPTIONAL = frozenset({"events", "trainer_rows"})
 _PER_LISTENER = frozenset({"hours", "completed"})  # a programme's or cohort's, unless the internship says otherwise
 
 
-def _value(field: Field, subject: Subject, lang: str, memo: dict | None):
+def field_value(field: Field, subject: Subject, lang: str, memo: dict | None):
+    """The value a form field takes for ``subject`` in ``lang`` (None when the record lacks it);
+    ``memo`` keeps organisation- and programme-level values shared by the listeners of one run."""
     if memo is None or field.record == "listener" or field.key in _PER_LISTENER:
         return field.get(subject, lang)
     owner = {"cohort": subject.cohort, "programme": subject.programme}.get(field.record, subject.organisation)
@@ -480,7 +482,8 @@ def _value(field: Field, subject: Subject, lang: str, memo: dict | None):
     return memo[key]
 
 
-def _present(value) -> bool:
+def is_present(value) -> bool:
+    """Whether a field value can be printed: not None, not blank text, not an empty list."""
     if value is None:
         return False
     if isinstance(value, str):

@@ -96,7 +96,7 @@ class Report:
     def text(self, lang: str = "en") -> str:
         head, body = self.table(lang)
         widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(head)]
-        out = [self.title.get(lang) or self.title["en"], _as_of(self.as_of, lang), ""]
+        out = [self.title.get(lang) or self.title["en"], as_of_text(self.as_of, lang), ""]
         out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
         out.append("  ".join("-" * w for w in widths))
         out += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in body]
@@ -127,7 +127,8 @@ class Report:
         return icalendar(self, lang)
 
 
-def _as_of(d: dt.date, lang: str) -> str:
+def as_of_text(d: dt.date, lang: str) -> str:
+    """The "as of DATE" line under a report's title, in ``lang`` (en, kk or ru)."""
     return _TEXT["as_of"][lang].format(date=d.isoformat())
 
 

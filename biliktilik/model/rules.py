@@ -86,7 +86,9 @@ def _source(text: str, record: Record, cites: dict[str, str]) -> Source:
     return Source(doc, anchor, cites.get(doc, doc))
 
 
-def _rules_of(record: Record, cites) -> dict[str, Rule]:
+def rules_of(record: Record, cites) -> dict[str, Rule]:
+    """{rule key: Rule} written by one rule-set or organisation record, each with its source
+    paragraph resolved through ``cites`` (see :func:`citations`)."""
     out = {}
     for key, rule in (record.data.get("rules") or {}).items():
         if isinstance(rule, dict) and "value" in rule and isinstance(rule.get("source"), str):
@@ -97,13 +99,13 @@ def _rules_of(record: Record, cites) -> dict[str, Rule]:
 def resolve(ds: Dataset) -> dict[str, Rules]:
     """organisation id -> its effective Rules (organisations with a missing rule set get none)."""
     cites = citations(ds)
-    base = {rid: _rules_of(rec, cites) for rid, rec in ds.rulesets.items()}
+    base = {rid: rules_of(rec, cites) for rid, rec in ds.rulesets.items()}
     out = {}
     for oid, org in ds.organisations.items():
         defaults = base.get(org.data.get("ruleset"))
         if defaults is None:
             continue
         merged = dict(defaults)
-        merged.update(_rules_of(org, cites))
+        merged.update(rules_of(org, cites))
         out[oid] = Rules(merged)
     return out

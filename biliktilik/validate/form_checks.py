@@ -9,7 +9,7 @@ from __future__ import annotations
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts
 from biliktilik.findings import Finding
-from biliktilik.model.forms import (FormSpec, Missing, Subject, _present, _value, form_lang, listener_specs, organisation_forms,
+from biliktilik.model.forms import (FormSpec, Missing, Subject, is_present, field_value, form_lang, listener_specs, organisation_forms,
                     split_fields)
 from biliktilik.model.rules import Source, citations
 
@@ -70,11 +70,11 @@ def check(ds: Dataset, facts: Facts) -> list[Finding]:
         lang = form_lang(lf.cohort)
         for _, spec in chosen:
             own, shared = split_fields(spec.key, lang)
-            missing = [Missing(f, subject) for f in own if not _present(f.get(subject, lang))]
+            missing = [Missing(f, subject) for f in own if not is_present(f.get(subject, lang))]
             once = (spec.key, lf.cohort.id, lang)  # a cohort's, programme's or organisation's gap: one finding
             if shared and once not in seen:
                 seen.add(once)
-                missing += [Missing(f, subject) for f in shared if not _present(_value(f, subject, lang, memo))]
+                missing += [Missing(f, subject) for f in shared if not is_present(field_value(f, subject, lang, memo))]
             if missing:
                 report(spec, missing)
     for oid, org in sorted(ds.organisations.items()):
