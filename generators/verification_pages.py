@@ -4,18 +4,21 @@ For every certificate in the ledger (``data/ledger.yaml``; replaced and revoked 
 so that an old address keeps answering):
 
 - ``site/v/<token>/index.html``: a small static page in Kazakh and Russian, made for a
-  phone, no request to another host, ``noindex``, linked from nowhere. It shows the
-  status (valid until / expired since, decided in the browser by a few lines of script;
-  revoked on DATE with the reason; replaced by a link to the correction), the holder,
-  the programme, hours, dates, organisation, registration number, fingerprint and the
-  annex's modules with hours and grades. A script checks the signed credential with
-  WebCrypto Ed25519 and says whether it matches what the page shows.
+  phone, no request to another host, ``noindex``, linked from nowhere, with a
+  Content-Security-Policy (no inline script; connect-src 'self'). It shows the holder, the
+  programme, hours, dates, organisation, registration number, fingerprint and the annex's
+  modules, and ONE verdict at the top (``#verdict[data-verdict]``) that the shared script
+  ``site/v/verify.js`` sets only after its checks: the page is on the issuer's site, the
+  credential verifies with the key of the issuer's did:web document, every fact shown equals
+  the signed one, the signed status lists say in force, and the Kazakhstan day is inside the
+  validity window. Without script the page says the status shown is as of the build date.
 - ``site/v/<token>/credential.jwt``: an Open Badges 3.0 credential (VC data model 2.0)
-  signed as a VC-JWT (EdDSA); ``credential.json``: the same credential with an
-  eddsa-jcs-2022 Data Integrity proof.
+  signed as a VC-JWT (EdDSA, typ JWT, iss/jti/sub/nbf/exp); ``credential.json``: the same
+  credential with an eddsa-jcs-2022 Data Integrity proof (``proof`` an array).
 
-And once: the issuer's ``did:web`` document (``site/.well-known/did.json``), the
-Bitstring Status List (``site/status/1``, a VC-JWT; ``status/1.json`` with a proof), and
+And once: the issuer's ``did:web`` document (``site/.well-known/did.json``), the two
+Bitstring Status Lists (``site/status/1``, revocation: revoked or replaced; ``site/status/2``,
+message, same index: set when replaced; VC-JWTs), ``site/v/verify.js``, and
 ``site/v/index.html`` and ``site/v/unknown/index.html`` explaining how to check a
 certificate (for an unknown token).
 
@@ -27,14 +30,18 @@ still states the same), so a page shows exactly what was certified.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 import logging
-from dataclasses import dataclass
-
 import multiprocessing
 import os
+import re
+import uuid
+from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -42,14 +49,15 @@ from markupsafe import Markup
 from biliktilik.model import credentials as signing
 from biliktilik.model.certificates import fingerprint, person_name
 from biliktilik.findings import BuildError
-from biliktilik.model.facts import add_years
+from biliktilik.model.facts import Validity, certificate_validity, today
 from biliktilik.project import TEMPLATES as TEMPLATES_DIR
 from generators.kit.addresses import verification_url
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = TEMPLATES_DIR / "verification"
-NS = "ns#"  # site_url + this: the namespace of the two terms the credentials add to Open Badges
+NS = "ns#"  # site_url + this: the namespace of the terms the credentials add to Open Badges
+SCRIPT = "v/verify.js"  # the one script of every verification page
 
 
 @dataclass
@@ -58,23 +66,23 @@ class Cert:
     number: str
     token: str
     facts: dict
-    index: int  # its bit in the status list
-    valid_until: dt.date | None
+    index: int  # its bit in the status lists
+    validity: Validity  # facts.certificate_validity: the one rule
     revoked: dict | None = None  # {date, reason}
     replaced_by: str | None = None
     replaced_by_token: str | None = None
     replaces: str | None = None
     hash: str | None = None  # sha256 of the canonical facts, as the ledger keeps it
+    replaces_token: str | None = None
+
+    @property
+    def valid_until(self) -> dt.date | None:
+        """The last valid day (Kazakhstan time), None without end."""
+        return self.validity.last_day
 
     @property
     def void(self) -> bool:
         return bool(self.revoked or self.replaced_by)
-
-
-def valid_until(rules, issued: dt.date) -> dt.date | None:
-    """The last day of validity: as facts.py computes it, from the organisation's rule."""
-    years = rules.value("certificate_validity_years") if rules is not None else None
-    return add_years(issued, years) - dt.timedelta(days=1) if years else None
 
 
 def collect(ds, facts) -> list[Cert]:
@@ -91,9 +99,9 @@ def certs_from_entries(entries: list[dict], facts) -> list[Cert]:
         stored = json.loads(e["facts"])
         issued = e["issued"]
         rules = facts.rules.get((stored.get("organisation") or {}).get("id"))
-        out.append(Cert(e["number"], e["token"], stored, e["status_index"], valid_until(rules, issued),
+        out.append(Cert(e["number"], e["token"], stored, e["status_index"], certificate_validity(issued, rules),
                         e.get("revoked"), e.get("replaced_by"), tokens.get(e.get("replaced_by")), e.get("replaces"),
-                        e.get("hash")))
+                        e.get("hash"), tokens.get(e.get("replaces"))))
     return out
 
 
@@ -137,18 +145,37 @@ def fingerprint_of(cert: Cert) -> str:
 @lru_cache(maxsize=4096)
 def _module_row(number, title, hours) -> Markup:
     """The part of an annex row that is the same on every certificate of a programme."""
-    return Markup('<tr><td>{}. {}</td><td class="n">{}</td>').format(number, title, hours)
+    return Markup('<tr><td data-v="m{0}t">{0}. {1}</td><td class="n" data-v="m{0}h">{2}</td>').format(number, title, hours)
 
 
-def page_context(cert: Cert, did: str, demo: bool, fp: str | None = None) -> dict:
+def csp(style_hash: str) -> str:
+    """The Content-Security-Policy of the verification pages: nothing but the site's own script
+    (``v/verify.js``), the one inline style by its hash, requests only to the page's own origin."""
+    return (f"default-src 'none'; script-src 'self'; style-src '{style_hash}'; connect-src 'self'; "
+            "img-src 'self'; base-uri 'none'; form-action 'none'")
+
+
+def style_hash(rendered_style: str) -> str:
+    """'sha256-...' of the text inside the <style> element (CSP Level 2 hash source)."""
+    m = re.search(r"<style>(.*?)</style>", rendered_style, re.S)
+    return "sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode("utf-8")).digest()).decode("ascii")
+
+
+def page_context(cert: Cert, site_url: str, did: str, demo: bool, as_of: dt.date, csp_value: str,
+                 fp: str | None = None) -> dict:
+    """What page.html shows of a certificate. ``as_of``: the build date, for the status shown without script."""
     f = cert.facts
     until = cert.valid_until
     modules = f.get("modules") or []
+    state = ("revoked" if cert.revoked else "replaced" if cert.replaced_by
+             else "expired" if cert.validity.state_on(as_of) == "expired" else "valid")
     return {
         "c": cert, "f": f, "name": holder_name(f.get("holder") or {}),
         "fingerprint": fp or fingerprint_of(cert), "internship": f.get("kind") == "internship_certificate",
         "until": until.isoformat() if until else "", "expired_since": (until + dt.timedelta(days=1)).isoformat() if until else "",
-        "did_path": "../../" + signing.did_document_path(did), "kid": f"{did}#{signing.KEY_ID}",
+        "state": state, "as_of": as_of.isoformat(), "csp": csp_value,
+        "site_url": site_url, "domain": urlsplit(site_url).netloc, "did": did, "kid": f"{did}#{signing.KEY_ID}",
+        "did_url": site_url + signing.did_document_path(did),
         "demo": demo, "total": sum(m.get("hours") or 0 for m in modules),
         "rows": [(_module_row(m.get("number"), m.get("title"), m.get("hours")), m.get("number"), m.get("grade")) for m in modules],
     }
@@ -156,8 +183,20 @@ def page_context(cert: Cert, did: str, demo: bool, fp: str | None = None) -> dic
 
 # -- credentials --------------------------------------------------------------------------
 
+def subject_id(site_url: str, token: str) -> str:
+    """credentialSubject.id: a urn:uuid derived from the certificate's address (its random token),
+    never from the IIN or anything else personal."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, verification_url(site_url, token)))
+
+
 def credential(cert: Cert, site_url: str, did: str, fp: str | None = None) -> dict:
-    """The Open Badges 3.0 AchievementCredential (VC data model 2.0) of a certificate."""
+    """The Open Badges 3.0 OpenBadgeCredential (VC data model 2.0) of a certificate.
+
+    Open Badges fields carry what they can (achievement name and description, creator, hours as
+    credits, module grades as results, activity dates); the project's context adds
+    ``registrationNumber``, ``fingerprint``, ``certificateFacts`` (the facts the ledger stored, as a
+    JSON literal: everything the page shows is in it) and, for a correction, ``replaces``.
+    validFrom/validUntil are Kazakhstan-time instants from facts.certificate_validity."""
     f = cert.facts
     programme, org = f.get("programme") or {}, f.get("organisation") or {}
     title, org_name = programme.get("title") or {}, org.get("name") or {}
@@ -186,40 +225,48 @@ def credential(cert: Cert, site_url: str, did: str, fp: str | None = None) -> di
     if descriptions:
         achievement["resultDescription"] = descriptions
     subject = {
+        "id": subject_id(site_url, cert.token),
         "type": ["AchievementSubject"],
         "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": False,
                         "identityHash": holder_name(f.get("holder") or {})}],
         "achievement": achievement,
-        "activityStartDate": f"{f.get('start')}T00:00:00Z",
-        "activityEndDate": f"{f.get('end')}T00:00:00Z",
+        "activityStartDate": f"{f.get('start')}T00:00:00+05:00",
+        "activityEndDate": f"{f.get('end')}T00:00:00+05:00",
         "creditsEarned": hours,
     }
     if results:
         subject["result"] = results
     status_url = site_url + signing.STATUS_LIST_PATH
+    ns = site_url + NS
     out = {
         "@context": [signing.VC_CONTEXT, signing.OB_CONTEXT,
-                     {"registrationNumber": site_url + NS + "registrationNumber", "fingerprint": site_url + NS + "fingerprint"}],
+                     {"registrationNumber": ns + "registrationNumber", "fingerprint": ns + "fingerprint",
+                      "certificateFacts": {"@id": ns + "certificateFacts", "@type": "@json"},
+                      "replaces": {"@id": ns + "replaces", "@type": "@json"}}],
         "id": verification_url(site_url, cert.token),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": did, "type": ["Profile"], "name": org_name.get("kk") or "", "url": site_url},
         "name": title.get("kk") or "",
         "registrationNumber": cert.number,
         "fingerprint": fp or fingerprint_of(cert),
-        "validFrom": f"{f.get('issued')}T00:00:00Z",
+        "certificateFacts": f,
+        "validFrom": cert.validity.valid_from.isoformat(),
         "credentialSubject": subject,
         "credentialStatus": {"id": f"{status_url}#{cert.index}", "type": "BitstringStatusListEntry",
                              "statusPurpose": "revocation", "statusListIndex": str(cert.index),
                              "statusListCredential": status_url},
     }
-    if cert.valid_until:
-        out["validUntil"] = f"{cert.valid_until.isoformat()}T23:59:59Z"
+    if cert.validity.valid_until:
+        out["validUntil"] = cert.validity.valid_until.isoformat()
+    if cert.replaces:
+        out["replaces"] = {"number": cert.replaces,
+                           "id": verification_url(site_url, cert.replaces_token) if cert.replaces_token else None}
     return out
 
 
 def json_file(value) -> bytes:
     """Sorted keys, UTF-8, one line (the C encoder: indenting would make it several times slower)."""
-    return signing.compact_json(value) + b"\n"
+    return signing.json_bytes(value)
 
 
 # -- output --------------------------------------------------------------------------------
@@ -230,28 +277,35 @@ PARALLEL_FROM = 2000  # certificates; below this, worker processes cost more tha
 class Publisher:
     """Renders and signs the files of certificates; ``write(rel, content)`` writes one file."""
 
-    def __init__(self, site_url: str, issuer: signing.Issuer, write, env: jinja2.Environment | None = None):
+    def __init__(self, site_url: str, issuer: signing.Issuer, write, env: jinja2.Environment | None = None,
+                 as_of: dt.date | None = None):
         self.site_url = site_url if site_url.endswith("/") else site_url + "/"
+        if not re.match(r"^https?://[^/]+/", self.site_url):
+            raise BuildError(f"site_url {site_url!r} of mkdocs.yml is not an absolute http(s) address; "
+                             "the certificates' QR codes and did:web need the issuer's own domain")
         self.issuer = issuer
         self.write = write
         self.did = signing.did_for(self.site_url)
         self.kid = f"{self.did}#{signing.KEY_ID}"
         self.env = env or environment()
         self.page = self.env.get_template("page.html")
-        self.jwt = signing.JwtSigner(issuer, self.kid)
+        self.csp = csp(style_hash(self.env.get_template("_style.html").render()))
+        self.as_of = as_of or today()
+        self.jwt = signing.JwtSigner(issuer, self.kid, "JWT")
+        self.status_jwt = signing.JwtSigner(issuer, self.kid, "vc+jwt")
         self.proofs = signing.ProofSigner(issuer, self.kid)
 
     def files_of(self, cert: Cert) -> list[tuple[str, bytes]]:
         """(path, content) of the three files of a certificate."""
         base = f"v/{cert.token}/"
         fp = fingerprint_of(cert)
-        html = self.page.render(page_context(cert, self.did, self.issuer.demo, fp)).encode("utf-8")
+        html = self.page.render(page_context(cert, self.site_url, self.did, self.issuer.demo, self.as_of,
+                                             self.csp, fp)).encode("utf-8")
         cred = credential(cert, self.site_url, self.did, fp)
-        body = signing.compact_json(cred)  # signed once as the JWT payload, once under the proof
-        jwt = self.jwt.sign(body)
-        proof = self.proofs.proof(body, cred["@context"], cred["validFrom"])
+        jwt = self.jwt.sign(signing.jwt_payload(cred))
+        proof = self.proofs.proof(cred, cred["validFrom"])
         return [(base + "index.html", html), (base + "credential.jwt", jwt + b"\n"),
-                (base + "credential.json", body[:-1] + b',"proof":' + signing.compact_json(proof) + b"}\n")]
+                (base + "credential.json", json_file({**cred, "proof": [proof]}))]
 
     def certificate(self, cert: Cert):
         for rel, content in self.files_of(cert):
@@ -262,14 +316,20 @@ class Publisher:
         dates = [c.facts.get("issued") or "" for c in certs]
         dates += [c.revoked["date"].isoformat() for c in certs if c.revoked and isinstance(c.revoked.get("date"), dt.date)]
         as_of = max(dates, default="1970-01-01")
-        status = signing.status_list_credential(self.site_url, self.did, sorted(c.index for c in certs if c.void),
-                                                f"{as_of}T00:00:00Z")
-        self.write(signing.STATUS_LIST_PATH, signing.sign_jwt(status, self.issuer, self.kid) + "\n")
-        proof = signing.data_integrity_proof(status, self.issuer, self.kid, status["validFrom"])
-        self.write(signing.STATUS_LIST_PATH + ".json", json_file({**status, "proof": proof}))
+        valid_from = f"{as_of}T00:00:00+05:00"
+        for path, purpose, indices in (
+                (signing.STATUS_LIST_PATH, "revocation", [c.index for c in certs if c.void]),
+                (signing.REASON_LIST_PATH, "message", [c.index for c in certs if c.replaced_by])):
+            status = signing.status_list_credential(self.site_url, self.did, sorted(indices), valid_from, path, purpose)
+            self.write(path, self.status_jwt.sign(signing.jwt_payload(status)) + b"\n")
+            self.write(path + ".json", json_file({**status, "proof": [self.proofs.proof(status, valid_from)]}))
+        self.write(SCRIPT, (TEMPLATES / "verify.js").read_bytes())
         about = self.env.get_template("about.html")
-        self.write("v/index.html", about.render(unknown=False, home="../", demo=self.issuer.demo))
-        self.write("v/unknown/index.html", about.render(unknown=True, home="../../", demo=self.issuer.demo))
+        domain = urlsplit(self.site_url).netloc
+        self.write("v/index.html", about.render(unknown=False, home="../", demo=self.issuer.demo, csp=self.csp,
+                                                domain=domain))
+        self.write("v/unknown/index.html", about.render(unknown=True, home="../../", demo=self.issuer.demo,
+                                                        csp=self.csp, domain=domain))
 
 
 _JOB: tuple | None = None  # (publisher, certs, root): set before the worker processes fork
@@ -295,14 +355,15 @@ def _work(span):
     return span[1] - span[0]
 
 
-def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, workers: int | None = None):
+def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, workers: int | None = None,
+            as_of: dt.date | None = None):
     """Write every certificate's files and the shared ones into ``site`` (a biliktilik.output.Output).
 
     Many certificates are shared among worker processes (fork), which write straight into
     the site's staging folder; the paths are claimed in the writer first, so a path that
     another generator wrote is still refused."""
     global _JOB
-    pub = Publisher(site_url, issuer, site.write)
+    pub = Publisher(site_url, issuer, site.write, as_of=as_of)
     pub.shared(certs)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if len(certs) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():

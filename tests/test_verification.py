@@ -132,10 +132,10 @@ def test_a_revoked_certificate_says_so_at_its_old_address(site, sample):
     soup = _page(site, e["token"])
     st = soup.find(id="st")
     assert st["data-state"] == "revoked"
-    text = _text(st)
     d = e["revoked"]["date"]
-    assert f"Сертификат отозван {d:%d.%m.%Y}" in text and f"{d:%d.%m.%Y} жойылды" in text
-    assert e["revoked"]["reason"] in text
+    assert f"Сертификат отозван {d:%d.%m.%Y}" in _text(st) and f"{d:%d.%m.%Y} жойылды" in _text(st)
+    revoked = soup.select_one("#verdict [data-m=revoked]")  # shown once the signed status list says revoked
+    assert e["revoked"]["reason"] in _text(revoked) and f"отозван {d:%d.%m.%Y}" in _text(revoked)
 
 
 def test_a_replaced_certificate_links_to_its_correction(site, sample):
@@ -144,11 +144,13 @@ def test_a_replaced_certificate_links_to_its_correction(site, sample):
     new = entries[old["replaced_by"]]
     soup = _page(site, old["token"])
     st = soup.find(id="st")
-    assert st["data-state"] == "replaced"
-    links = {a["href"]: a.get_text() for a in st.find_all("a")}
+    assert st["data-state"] == "replaced" and new["number"] in _text(st)
+    links = {a["href"]: a.get_text() for a in soup.select("#verdict [data-m=replaced] a")}
     assert links == {f"../{new['token']}/": new["number"]}
     assert (site / "v" / new["token"] / "index.html").is_file()
-    assert f"Выдан взамен сертификата {old['number']}" in _text(_page(site, new["token"]))
+    newpage = _page(site, new["token"])
+    assert f"Выдан взамен сертификата {old['number']}" in _text(newpage)
+    assert newpage.select_one("#prev a")["href"] == f"../{old['token']}/"
     # the old page shows what was certified then: the misspelt name
     assert json.loads(old["facts"])["holder"] != json.loads(new["facts"])["holder"]
     assert soup.find(attrs={"data-v": "name"}).get_text() == holder_name({"name": json.loads(old["facts"])["holder"]})
@@ -159,90 +161,9 @@ def test_validity_dates_are_on_the_page_without_script(site, sample):
     e = next(e for e in entries.values() if e["listener"].startswith("2023-03-preschool/"))
     st = _page(site, e["token"]).find(id="st")
     assert st["data-until"] == "2026-03-16"  # three years (Order 95 p. 33) from 17.03.2023, last day
-    assert "до 16.03.2026" in _text(st.find(id="sn"))
-
-
-def _verify(path, site, *extra):
-    return run_cli("verify", path, "--site", site, *extra)
-
-
-def test_signatures_verify_and_fail_when_one_byte_changes(site, sample, tmp_path):
-    _, entries = sample
-    e = _by(entries, listener="2026-06-kazguu-teaching/l01")
-    folder = site / "v" / e["token"]
-    for name in ("credential.jwt", "credential.json"):
-        ok = _verify(folder / name, site)
-        assert ok.returncode == 0, ok.stdout + ok.stderr
-        assert "signature: valid" in ok.stdout and "result: VALID" in ok.stdout
-        data = bytearray((folder / name).read_bytes())
-        positions = [len(data) // 3, len(data) // 2, len(data) - 20]
-        for pos in positions:
-            bad = bytearray(data)
-            bad[pos] = ord("A") if bad[pos] != ord("A") else ord("B")
-            target = tmp_path / f"{pos}-{name}"
-            target.write_bytes(bytes(bad))
-            proc = _verify(target, site)
-            assert proc.returncode == 1, (name, pos, proc.stdout)
-            assert "result: NOT VALID" in proc.stdout and "Traceback" not in proc.stderr
-    # a URL whose path maps into the site: no network
-    proc = _verify(SITE_URL + f"v/{e['token']}/", site)
-    assert proc.returncode == 0 and "signature: valid" in proc.stdout
-    # the holder's name changed in the readable credential: the proof no longer matches
-    doc = json.loads((folder / "credential.json").read_text(encoding="utf-8"))
-    doc["credentialSubject"]["identifier"][0]["identityHash"] = "Someone Else"
-    (tmp_path / "renamed.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    proc = _verify(tmp_path / "renamed.json", site)
-    assert proc.returncode == 1 and "does NOT match" in proc.stdout
-    assert _verify(tmp_path / "missing.jwt", site).returncode == 1
-
-
-def test_verify_reports_revoked_and_expired(site, sample):
-    _, entries = sample
-    revoked = _by(entries, revoked=True)
-    proc = _verify(site / "v" / revoked["token"] / "credential.jwt", site)
-    assert proc.returncode == 1 and "signature: valid" in proc.stdout and "status: REVOKED" in proc.stdout
-    expired = next(e for e in entries.values() if e["listener"].startswith("2023-03-preschool/"))
-    path = site / "v" / expired["token"] / "credential.jwt"
-    proc = _verify(path, site, "--date", "2026-11-23")
-    assert proc.returncode == 1 and "EXPIRED" in proc.stdout
-    assert _verify(path, site, "--date", "2025-01-01").returncode == 0
-
-
-def test_credential_is_an_open_badge_signed_by_the_did_web_key(site, sample):
-    _, entries = sample
-    e = _by(entries, listener="2025-10-tor-kk/l01")
-    jwt = (site / "v" / e["token"] / "credential.jwt").read_text().strip()
-    head, body, _ = jwt.split(".")
-    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    header = json.loads(base64.urlsafe_b64decode(pad(head)))
-    cred = json.loads(base64.urlsafe_b64decode(pad(body)))
-    did = json.loads((site / ".well-known" / "did.json").read_text())
-    assert did["id"] == "did:web:biliktilik.example.kz"
-    assert header == {"alg": "EdDSA", "kid": "did:web:biliktilik.example.kz#key-1", "typ": "vc+jwt"}
-    assert header["kid"] in did["assertionMethod"]
-    assert did["verificationMethod"][0]["publicKeyJwk"]["x"] == load_issuer({}).jwk()["x"]
-    assert cred["@context"][:2] == ["https://www.w3.org/ns/credentials/v2",
-                                    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
-    assert cred["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert cred["id"] == SITE_URL + f"v/{e['token']}/"
-    assert cred["registrationNumber"] == e["number"]
-    assert cred["credentialSubject"]["achievement"]["type"] == ["Achievement"]
-    assert cred["validFrom"] == "2025-10-17T00:00:00Z" and cred["validUntil"] == "2028-10-16T23:59:59Z"
-    assert cred["credentialStatus"]["statusListCredential"] == SITE_URL + "status/1"
-    readable = json.loads((site / "v" / e["token"] / "credential.json").read_text())
-    assert readable["proof"]["cryptosuite"] == "eddsa-jcs-2022"
-    assert {k: v for k, v in readable.items() if k != "proof"} == cred
-
-
-def test_the_status_list_marks_revoked_and_replaced_certificates(site, sample):
-    _, entries = sample
-    jwt = (site / "status" / "1").read_text().strip()
-    body = jwt.split(".")[1]
-    status = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    encoded = status["credentialSubject"]["encodedList"]
-    for e in entries.values():
-        assert status_bit(encoded, e["status_index"]) == bool(e.get("revoked") or e.get("replaced_by")), e["number"]
-    assert run_cli("verify", site / "status" / "1", "--site", site).returncode == 0
+    assert st["data-state"] == "expired" and "недействителен с 17.03.2026" in _text(st)  # on the build date
+    current = _page(site, _by(entries, replaces="NIT-2025-0002")["token"]).find(id="st")
+    assert "до 16.10.2028" in _text(current.find(id="sn")) and "Статус на дату сборки сайта 23.11.2026" in _text(current)
 
 
 def test_rebuilt_files_are_byte_identical(sample, tmp_path):
@@ -260,7 +181,7 @@ def test_rebuilt_files_are_byte_identical(sample, tmp_path):
         out.publish()
         trees.append({p.relative_to(tmp_path / f"s{n}").as_posix(): p.read_bytes()
                       for p in sorted((tmp_path / f"s{n}").rglob("*")) if p.is_file()})
-    assert trees[0] == trees[1] and len(trees[0]) == 3 * len(certs) + 5
+    assert trees[0] == trees[1] and len(trees[0]) == 3 * len(certs) + 8
 
 
 def test_the_issuer_key_comes_from_the_environment(tmp_path):
@@ -309,8 +230,9 @@ def test_the_site_holds_no_personal_data_and_no_token_outside_its_page(site, sam
     # token -> the folders it may appear in: its own, and the page of the certificate it replaced
     allowed = {e["token"]: {f"v/{e['token']}"} for e in entries.values()}
     for e in entries.values():
-        if e.get("replaced_by"):
+        if e.get("replaced_by"):  # the old page links the correction, the correction links back
             allowed[entries[e["replaced_by"]]["token"]].add(f"v/{e['token']}")
+            allowed[e["token"]].add(f"v/{entries[e['replaced_by']]['token']}")
     names = {holder_name(lf.data) for lf in checked.facts.listeners}
     files = [p for p in site.rglob("*") if p.is_file()]
     assert len(files) > 3 * len(entries)
@@ -361,97 +283,6 @@ def _open(context, url):
     assert [u for u in requests if not is_local_url(u)] == []
     page.wait_for_selector("#sig[data-state=ok], #sig[data-state=bad], #sig[data-state=na]", state="attached")
     return page
-
-
-@pytest.mark.parametrize("which,state,phrase", [
-    ("current", "valid", "Действителен до 16.10.2028"),
-    ("revoked", "revoked", "Сертификат отозван 10.03.2026"),
-    ("replaced", "replaced", "Сертификат заменён исправленным"),
-    ("expired", "expired", "Срок действия истёк: недействителен с 17.03.2026"),
-])
-def test_chromium_on_a_phone_shows_the_status_and_verifies_the_signature(browser, served, sample, which, state, phrase):
-    from tests.browser_util import horizontal_overflow
-
-    _, entries = sample
-    e = {"current": lambda: _by(entries, replaces="NIT-2025-0002"),
-         "revoked": lambda: _by(entries, revoked=True),
-         "replaced": lambda: _by(entries, replaced_by=True),
-         "expired": lambda: next(x for x in entries.values() if x["listener"].startswith("2023-03-preschool/"))}[which]()
-    context = _phone(browser)
-    context.clock.set_fixed_time("2026-11-23T10:00:00")
-    try:
-        page = _open(context, served + f"v/{e['token']}/")
-        assert page.get_attribute("#st", "data-state") == state
-        assert phrase in page.inner_text("#st")
-        assert page.get_attribute("#sig", "data-state") == "ok"
-        assert "Подпись проверена" in page.inner_text("#sig") and "Қолтаңба расталды" in page.inner_text("#sig")
-        assert page.inner_text("[data-v=number]") == e["number"]
-        assert horizontal_overflow(page) <= 0
-        if which == "current":  # WCAG 2.1 A/AA, when axe-core is installed (make test installs it)
-            from tests.browser_util import axe_violations, find_axe, format_violations
-
-            try:
-                axe = find_axe()
-            except FileNotFoundError:
-                axe = None
-            if axe:
-                violations = axe_violations(page, axe)
-                assert violations == [], format_violations(violations)
-        if which == "replaced":
-            page.click("#st a >> nth=0")
-            page.wait_for_selector("#sig[data-state=ok]")
-            assert page.inner_text("[data-v=number]") == e["replaced_by"]
-    finally:
-        context.close()
-
-
-def test_chromium_decides_expiry_on_the_day_it_is_viewed(browser, served, sample):
-    _, entries = sample
-    e = _by(entries, replaces="NIT-2025-0002")
-    for day, state in (("2028-10-16T12:00:00", "valid"), ("2028-10-17T12:00:00", "expired")):
-        context = _phone(browser)
-        context.clock.set_fixed_time(day)
-        try:
-            page = _open(context, served + f"v/{e['token']}/")
-            assert page.get_attribute("#st", "data-state") == state, day
-        finally:
-            context.close()
-
-
-def test_chromium_without_script_shows_the_dates(browser, served, sample):
-    _, entries = sample
-    e = _by(entries, replaces="NIT-2025-0002")
-    context = _phone(browser, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(served + f"v/{e['token']}/")
-        assert "Срок действия: до 16.10.2028" in page.inner_text("#st")
-        assert "включите JavaScript" in page.inner_text("#sig")
-        assert page.is_visible("[data-v=name]") and page.is_visible("tbody tr")
-    finally:
-        context.close()
-
-
-def test_chromium_says_when_the_page_does_not_match_the_signature(browser, site, sample, tmp_path):
-    from tests.browser_util import serve
-
-    _, entries = sample
-    e = _by(entries, listener="2026-04-piano-group/l02")
-    copy = tmp_path / "site"
-    shutil.copytree(site / "v", copy / "v")
-    shutil.copytree(site / ".well-known", copy / ".well-known")
-    page_file = copy / "v" / e["token"] / "index.html"
-    html = page_file.read_text(encoding="utf-8")
-    page_file.write_text(html.replace('<span data-v="hours">72</span>', '<span data-v="hours">108</span>'), encoding="utf-8")
-    assert html != page_file.read_text(encoding="utf-8")
-    with serve(copy) as base:
-        context = _phone(browser)
-        try:
-            page = _open(context, base + f"v/{e['token']}/")
-            assert page.get_attribute("#sig", "data-state") == "bad"
-            assert "Подпись НЕ совпадает" in page.inner_text("#sig")
-        finally:
-            context.close()
 
 
 def test_unknown_token_page_explains_how_to_check(site, browser, served):

@@ -112,8 +112,12 @@ def docs_for_plain_mkdocs(config_file: Path, work: Path) -> Path:
 
 
 def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | None = None,
-          cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True) -> Checked:
-    """Validate and build; on any error nothing under site_dir or print_dir changes."""
+          cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True,
+          site_url: str | None = None) -> Checked:
+    """Validate and build; on any error nothing under site_dir or print_dir changes.
+
+    ``site_url`` replaces mkdocs.yml's (the issuer's address: QR codes, did:web, the verification
+    pages' origin check), e.g. ``http://127.0.0.1:8000/`` for a site served locally."""
     from generators import GENERATORS
 
     checked = validate(data_dir, cache_dir, use_cache)
@@ -121,6 +125,8 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
         raise InvalidData(checked.findings)
     config_file = Path(config_file or ROOT / "mkdocs.yml")
     config = read_config(config_file)
+    if site_url:
+        config = {**config, "site_url": site_url}
     site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
     work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
     try:

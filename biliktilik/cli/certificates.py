@@ -41,10 +41,16 @@ def add_parsers(sub, add_data):
                    help="issue date of the correction (default: the old certificate's, so validity does not change)")
     p.set_defaults(run=cmd_correct)
 
-    p = sub.add_parser("verify", help="check a signed credential offline (a .jwt/.json file, or a URL mapped into --site)")
-    p.add_argument("credential", metavar="FILE-OR-URL")
-    p.add_argument("--site", type=Path, default=Path("site"), help="the built site holding the issuer's key and status list")
-    p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD", help="check validity on this day (default: today)")
+    p = sub.add_parser("verify", help="verify a certificate: signature by the issuer's did:web key, signed status, "
+                                      "validity in Kazakhstan time; exit 0 only when VALID")
+    p.add_argument("credential", metavar="URL-OR-FILE",
+                   help="an address on the issuer's site (https://.../v/<token>/) or a local .jwt/.json file")
+    p.add_argument("--issuer", metavar="URL", default=None,
+                   help="the issuer's site address (default: site_url of mkdocs.yml)")
+    p.add_argument("--site", type=Path, default=None,
+                   help="read the issuer's did.json and status lists from this built site folder instead of over HTTP")
+    p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="decide validity on this Kazakhstan day (default: today in UTC+5)")
     p.set_defaults(run=cmd_verify)
 
 
@@ -75,11 +81,16 @@ def cmd_correct(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from biliktilik.model.credentials import verify_credential
+    """Prints what was checked, the signed facts, and last one verdict line: VALID, REVOKED,
+    REPLACED, EXPIRED or UNVERIFIED with the reason. Exit 0 only for VALID."""
+    from biliktilik.model.verifier import verify
+    from biliktilik.project import CONFIG_FILE, read_config
 
-    result = verify_credential(args.credential, args.site, args.date)
+    site_url = args.issuer or read_config(CONFIG_FILE).get("site_url") or ""
+    result = verify(args.credential, site_url, args.site, args.date)
     for line in result.lines:
         print(line)
+    print(f"{result.verdict}: {result.reason}")
     return 0 if result.ok else 1
 
 

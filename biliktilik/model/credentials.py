@@ -1,33 +1,36 @@
-"""The issuer's Ed25519 key, signed credentials (VC-JWT and Data Integrity), did:web,
-the Bitstring Status List, and offline verification.
+"""The issuer's Ed25519 key, signed credentials (VC-JWT and Data Integrity), did:web and
+the Bitstring Status Lists.
 
 Key: ``BILIKTILIK_ISSUER_KEY`` (a PEM private key, or the 32 raw bytes in base64) or
 ``BILIKTILIK_ISSUER_KEY_FILE`` (a PEM file outside the repository). Without either, the
 DEMO key shipped in ``demo/`` signs, with a warning: it serves the sample data only.
 
-Ed25519 signatures are deterministic, every JSON text is written with sorted keys and
-the status list is gzipped with a zero timestamp, so rebuilds are byte-identical.
-Only ``cryptography`` is used: a JWT is base64url(header).base64url(payload).base64url(sig).
+JOSE (the VC-JWTs, Open Badges 3.0 section 8.2) is joserfc's; the JSON Canonicalization Scheme
+(RFC 8785) of the eddsa-jcs-2022 proofs is the ``rfc8785`` package's. Ed25519 signatures are
+deterministic and the status lists are gzipped with a zero timestamp, so rebuilds are
+byte-identical. Verification is in :mod:`biliktilik.model.verifier`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import gzip
 import hashlib
 import json
 import logging
 import os
-import re
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from cryptography.exceptions import InvalidSignature
+import rfc8785
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from joserfc import jws
+from joserfc.jwk import OKPKey
+from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
 
 from biliktilik.findings import BuildError
 from biliktilik.project import DEMO_KEY_FILE, ROOT
@@ -36,29 +39,18 @@ log = logging.getLogger(__name__)
 
 ENV_KEY, ENV_KEY_FILE = "BILIKTILIK_ISSUER_KEY", "BILIKTILIK_ISSUER_KEY_FILE"
 KEY_ID = "key-1"
+JWS_ALG = "EdDSA"  # Ed25519, as Open Badges 3.0 and VC-JOSE name it (RFC 8037)
 STATUS_LIST_BITS = 131072  # 16 KiB, the minimum the Bitstring Status List spec asks for (herd privacy)
-STATUS_LIST_PATH = "status/1"
+STATUS_LIST_PATH = "status/1"  # statusPurpose "revocation": set for revoked AND replaced certificates
+REASON_LIST_PATH = "status/2"  # statusPurpose "message", same index: set when the reason is a replacement
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 
-# -- encodings ---------------------------------------------------------------------
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    if not re.fullmatch(r"[A-Za-z0-9_-]*", text or ""):
-        raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def compact_json(value) -> bytes:
-    """Sorted keys, no spaces, UTF-8: also the JSON Canonicalization Scheme (RFC 8785) for our data,
-    which holds only strings, whole numbers, booleans, lists and mappings with ASCII keys."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+def jcs(value) -> bytes:
+    """RFC 8785 JSON Canonicalization Scheme (the ``rfc8785`` package): UTF-8 bytes."""
+    return rfc8785.dumps(value)
 
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -68,6 +60,7 @@ _B58_PAIRS = [a + b for a in _B58 for b in _B58]  # two digits per big-number di
 
 
 def base58btc(data: bytes) -> str:
+    """Multibase base58btc digits (without the leading 'z') of ``data``."""
     n = int.from_bytes(data, "big")
     pairs = []
     while n:
@@ -105,7 +98,11 @@ class Issuer:
         return self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
     def jwk(self) -> dict:
-        return {"kty": "OKP", "crv": "Ed25519", "x": b64url(self.public_raw)}
+        """The public key as a JWK (RFC 8037): {kty: OKP, crv: Ed25519, x}."""
+        return {"kty": "OKP", "crv": "Ed25519", "x": urlsafe_b64encode(self.public_raw).decode("ascii")}
+
+    def jose_key(self) -> OKPKey:
+        return OKPKey.import_key(self.key)
 
     def sign(self, data: bytes) -> bytes:
         return self.key.sign(data)
@@ -186,260 +183,130 @@ def did_document(issuer: Issuer, did: str) -> dict:
 
 # -- signing ---------------------------------------------------------------------------
 
-def sign_jwt(payload: dict, issuer: Issuer, kid: str, typ: str = "vc+jwt") -> str:
-    header = {"alg": "EdDSA", "kid": kid, "typ": typ}
-    signing_input = b64url(compact_json(header)) + "." + b64url(compact_json(payload))
-    return signing_input + "." + b64url(issuer.sign(signing_input.encode("ascii")))
+def public_key_from_jwk(jwk: dict) -> Ed25519PublicKey:
+    """An Ed25519 public key from its JWK; ValueError for any other key."""
+    if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "d" in jwk:
+        raise ValueError("not an Ed25519 public JWK")
+    try:
+        return Ed25519PublicKey.from_public_bytes(urlsafe_b64decode(str(jwk.get("x", "")).encode("ascii")))
+    except (ValueError, binascii.Error) as exc:
+        raise ValueError(f"not an Ed25519 public JWK: {exc}") from None
 
 
 class JwtSigner:
-    """VC-JWTs under one key: the header is encoded once."""
+    """Compact JWS (VC-JWT) under one key, by joserfc: header {alg: EdDSA, kid, typ}."""
 
-    def __init__(self, issuer: Issuer, kid: str, typ: str = "vc+jwt"):
-        self.issuer = issuer
-        self.head = b64url(compact_json({"alg": "EdDSA", "kid": kid, "typ": typ}))
+    def __init__(self, issuer: Issuer, kid: str, typ: str = "JWT"):
+        self.key = issuer.jose_key()
+        self.header = {"alg": JWS_ALG, "kid": kid, "typ": typ}
 
     def sign(self, payload_json: bytes) -> bytes:
-        signing_input = (self.head + "." + b64url(payload_json)).encode("ascii")
-        return signing_input + b"." + b64url(self.issuer.sign(signing_input)).encode("ascii")
+        """``payload_json``: the claims as JSON bytes (JCS). Returns the compact JWS, ASCII."""
+        with warnings.catch_warnings():  # joserfc flags "EdDSA" as superseded by RFC 9864's "Ed25519";
+            warnings.simplefilter("ignore")  # Open Badges 3.0 and the browsers' verifiers use "EdDSA"
+            return jws.serialize_compact(self.header, payload_json, self.key, algorithms=[JWS_ALG]).encode("ascii")
+
+
+def jwt_claims(credential: dict) -> dict:
+    """The registered JWT claims Open Badges 3.0 (section 8.2.4.1, VC-JWT) asks for beside the
+    credential's own members: iss = issuer.id, jti = id, sub = credentialSubject.id, nbf = validFrom
+    and exp = validUntil as epoch seconds (the instants carry their +05:00 offset)."""
+    import datetime as dt
+
+    issuer = credential.get("issuer")
+    claims = {"iss": issuer.get("id") if isinstance(issuer, dict) else issuer, "jti": credential["id"],
+              "nbf": int(dt.datetime.fromisoformat(credential["validFrom"]).timestamp())}
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, dict) and subject.get("id"):
+        claims["sub"] = subject["id"]
+    if credential.get("validUntil"):
+        claims["exp"] = int(dt.datetime.fromisoformat(credential["validUntil"]).timestamp())
+    return claims
+
+
+def jwt_payload(credential: dict) -> bytes:
+    """The VC-JWT payload of a credential: its members at the top level plus :func:`jwt_claims`, JCS."""
+    return jcs({**credential, **jwt_claims(credential)})
 
 
 class ProofSigner:
-    """eddsa-jcs-2022 proofs under one key: the hash of each proof configuration is kept."""
+    """eddsa-jcs-2022 proofs (W3C VC Data Integrity EdDSA Cryptosuites) under one key."""
 
     def __init__(self, issuer: Issuer, verification_method: str):
         self.issuer = issuer
         self.vm = verification_method
         self._config: dict = {}
 
-    def proof(self, document_json: bytes, context, created: str) -> dict:
-        """``document_json`` is the document's compact JSON (JCS for our data), without a proof."""
+    def proof(self, document: dict, created: str) -> dict:
+        """The DataIntegrityProof over ``document`` (which holds no proof): sha256(JCS(proof
+        config with the document's @context)) + sha256(JCS(document)), signed with Ed25519."""
         options = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "created": created,
                    "verificationMethod": self.vm, "proofPurpose": "assertionMethod"}
+        context = document.get("@context")
         key = (created, json.dumps(context, sort_keys=True))
         config_hash = self._config.get(key)
         if config_hash is None:
-            config_hash = self._config[key] = hashlib.sha256(compact_json({**options, "@context": context})).digest()
-        signature = self.issuer.sign(config_hash + hashlib.sha256(document_json).digest())
+            config_hash = self._config[key] = hashlib.sha256(jcs({**options, "@context": context})).digest()
+        signature = self.issuer.sign(config_hash + hashlib.sha256(jcs(document)).digest())
         return {**options, "proofValue": "z" + base58btc(signature)}
 
 
-def data_integrity_proof(document: dict, issuer: Issuer, verification_method: str, created: str) -> dict:
-    """An eddsa-jcs-2022 DataIntegrityProof over ``document`` (which holds no proof yet)."""
-    options = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "created": created,
-               "verificationMethod": verification_method, "proofPurpose": "assertionMethod"}
-    hash_data = _jcs_hash_data(document, options)
-    return {**options, "proofValue": "z" + base58btc(issuer.sign(hash_data))}
-
-
-def _jcs_hash_data(document: dict, options: dict) -> bytes:
+def proof_hash_data(document: dict, proof: dict) -> bytes:
+    """What an eddsa-jcs-2022 proof signs, for a verifier: ``document`` without its proof, the
+    proof without its proofValue (VC Data Integrity EdDSA Cryptosuites v1.0, section 3.3)."""
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
     config = {**options, "@context": document.get("@context")}
-    return hashlib.sha256(compact_json(config)).digest() + hashlib.sha256(compact_json(document)).digest()
+    return hashlib.sha256(jcs(config)).digest() + hashlib.sha256(jcs(document)).digest()
 
 
-# -- status list -------------------------------------------------------------------------
+# -- status lists -------------------------------------------------------------------------
 
-def encode_status_list(revoked_indices, size: int = STATUS_LIST_BITS) -> str:
-    size = max(size, (max(revoked_indices, default=-1) // 8 + 1) * 8)
+def encode_status_list(set_indices, size: int = STATUS_LIST_BITS) -> str:
+    """Bitstring Status List encodedList: multibase base64url (no padding) of the GZIP of the
+    bitstring, index 0 the leftmost bit; at least ``size`` bits."""
+    size = max(size, (max(set_indices, default=-1) // 8 + 1) * 8)
     bits = bytearray(size // 8)
-    for i in revoked_indices:
-        bits[i // 8] |= 0x80 >> (i % 8)  # index 0 is the first (leftmost) bit
-    return "u" + b64url(gzip.compress(bytes(bits), compresslevel=9, mtime=0))
+    for i in set_indices:
+        bits[i // 8] |= 0x80 >> (i % 8)
+    return "u" + urlsafe_b64encode(gzip.compress(bytes(bits), compresslevel=9, mtime=0)).decode("ascii")
 
 
 def status_bit(encoded: str, index: int) -> bool:
-    if not encoded.startswith("u"):
+    """The bit ``index`` of an encodedList; ValueError when it is not one or is too short."""
+    if not isinstance(encoded, str) or not encoded.startswith("u"):
         raise ValueError("the status list is not base64url multibase")
-    bits = gzip.decompress(b64url_decode(encoded[1:]))
-    if index // 8 >= len(bits):
+    try:
+        bits = gzip.decompress(urlsafe_b64decode(encoded[1:].encode("ascii")))
+    except (OSError, ValueError, binascii.Error) as exc:
+        raise ValueError(f"the status list cannot be decoded: {exc}") from None
+    if index < 0 or index // 8 >= len(bits):
         raise ValueError(f"index {index} is beyond the status list")
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
-def status_list_credential(site_url: str, did: str, revoked_indices, valid_from: str) -> dict:
-    url = site_url + STATUS_LIST_PATH
+def status_list_credential(site_url: str, did: str, set_indices, valid_from: str,
+                           path: str = STATUS_LIST_PATH, purpose: str = "revocation") -> dict:
+    """A BitstringStatusListCredential (W3C Bitstring Status List v1.0) published at site_url+path.
+
+    ``purpose`` "revocation": the list every credential names (revoked or replaced: not valid);
+    "message": the second list, same indices, whose set bit says the reason is a replacement
+    (statusSize 1, statusMessage 0x0 revoked, 0x1 replaced)."""
+    url = site_url + path
+    subject = {"id": url + "#list", "type": "BitstringStatusList", "statusPurpose": purpose,
+               "encodedList": encode_status_list(set_indices)}
+    if purpose == "message":
+        subject["statusSize"] = 1
+        subject["statusMessage"] = [{"status": "0x0", "message": "revoked"}, {"status": "0x1", "message": "replaced"}]
     return {
         "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": did,
         "validFrom": valid_from,
-        "credentialSubject": {"id": url + "#list", "type": "BitstringStatusList", "statusPurpose": "revocation",
-                              "encodedList": encode_status_list(revoked_indices)},
+        "credentialSubject": subject,
     }
 
 
-# -- verification (offline) ----------------------------------------------------------------
-
-@dataclass
-class Verified:
-    ok: bool = False
-    lines: list[str] = field(default_factory=list)
-    credential: dict | None = None
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from None
-
-
-def _resolve_target(target: str, site: Path) -> Path:
-    if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.I):
-        parts = urlsplit(target)
-        base = _site_path_prefix(site)
-        path = parts.path
-        if base and path.startswith(base):
-            path = path[len(base):]
-        rel = path.lstrip("/")
-        local = site / rel
-        if not rel or rel.endswith("/") or local.is_dir():
-            local = local / "credential.jwt"
-        return local
-    path = Path(target)
-    return path / "credential.jwt" if path.is_dir() else path
-
-
-def _site_path_prefix(site: Path) -> str:
-    did = _site_did(site)
-    segments = did.split(":")[3:] if did else []
-    return "/" + "/".join(segments) if segments else ""
-
-
-def _site_did(site: Path) -> str | None:
-    for rel in (".well-known/did.json", "did.json"):
-        p = site / rel
-        if p.is_file():
-            try:
-                return json.loads(p.read_text(encoding="utf-8")).get("id")
-            except ValueError:
-                return None
-    return None
-
-
-def _public_key(kid: str, site: Path, lines: list[str]) -> Ed25519PublicKey:
-    did = kid.split("#")[0]
-    if not did.startswith("did:web:"):
-        raise ValueError(f"the key {kid!r} is not a did:web key")
-    doc_path = site / did_document_path(did)
-    if not doc_path.is_file():
-        raise ValueError(f"the issuer's DID document for {did} is not in {site}/ (looked for {doc_path}); give --site")
-    doc = _read_json(doc_path)
-    if doc.get("id") != did:
-        raise ValueError(f"{doc_path} describes {doc.get('id')}, not {did}")
-    for vm in doc.get("verificationMethod") or []:
-        if vm.get("id") == kid and isinstance(vm.get("publicKeyJwk"), dict):
-            jwk = vm["publicKeyJwk"]
-            if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-                raise ValueError(f"{kid} is not an Ed25519 key")
-            lines.append(f"issuer key: {kid} (from {doc_path})")
-            return Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
-    raise ValueError(f"{doc_path} has no key {kid}")
-
-
-def _check_jwt(text: str, site: Path, lines: list[str]) -> dict:
-    parts = text.strip().split(".")
-    if len(parts) != 3:
-        raise ValueError("not a compact JWT (three base64url parts separated by dots)")
-    try:
-        header = json.loads(b64url_decode(parts[0]))
-        payload = json.loads(b64url_decode(parts[1]))
-        signature = b64url_decode(parts[2])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"the JWT cannot be decoded: {exc}") from None
-    if not isinstance(header, dict) or header.get("alg") != "EdDSA":
-        raise ValueError(f"unsupported JWT algorithm {header.get('alg') if isinstance(header, dict) else header!r}; expected EdDSA")
-    key = _public_key(str(header.get("kid")), site, lines)
-    try:
-        key.verify(signature, (parts[0] + "." + parts[1]).encode("ascii"))
-    except InvalidSignature:
-        raise _Mismatch("signature: does NOT match: the credential was altered or not signed by this issuer") from None
-    if not isinstance(payload, dict):
-        raise ValueError("the JWT payload is not a credential")
-    return payload
-
-
-def _check_proof(doc: dict, site: Path, lines: list[str]) -> dict:
-    proof = doc.get("proof")
-    if not isinstance(proof, dict) or proof.get("cryptosuite") != "eddsa-jcs-2022":
-        raise ValueError("the JSON credential has no eddsa-jcs-2022 proof")
-    unsecured = {k: v for k, v in doc.items() if k != "proof"}
-    options = {k: v for k, v in proof.items() if k != "proofValue"}
-    value = proof.get("proofValue") or ""
-    if not value.startswith("z"):
-        raise ValueError("proofValue is not base58btc multibase")
-    key = _public_key(str(proof.get("verificationMethod")), site, lines)
-    try:
-        key.verify(base58btc_decode(value[1:]), _jcs_hash_data(unsecured, options))
-    except InvalidSignature:
-        raise _Mismatch("signature: does NOT match: the credential was altered or not signed by this issuer") from None
-    return unsecured
-
-
-class _Mismatch(ValueError):
-    pass
-
-
-def _status(credential: dict, site: Path, lines: list[str]) -> bool:
-    """True when the credential is not revoked (its status list is read from the site and checked too)."""
-    entry = credential.get("credentialStatus")
-    if not isinstance(entry, dict):
-        lines.append("status: the credential names no status list")
-        return True
-    url = entry.get("statusListCredential", "")
-    local = site / (urlsplit(url).path[len(_site_path_prefix(site)):].lstrip("/"))
-    if not local.is_file():
-        raise ValueError(f"the status list {url} is not in {site}/")
-    status = _check_jwt(local.read_text(encoding="ascii"), site, [])
-    encoded = ((status.get("credentialSubject") or {}).get("encodedList")) or ""
-    index = int(entry.get("statusListIndex"))
-    if status_bit(encoded, index):
-        lines.append(f"status: REVOKED (bit {index} of {url} is set)")
-        return False
-    lines.append(f"status: not revoked (bit {index} of {url})")
-    return True
-
-
-def verify_credential(target: str, site: Path = Path("site"), on: dt.date | None = None) -> Verified:
-    """Check a credential file (or a URL mapped into ``site``): signature, status, dates."""
-    from biliktilik.model.facts import today
-
-    result = Verified()
-    lines = result.lines
-    site = Path(site)
-    try:
-        path = _resolve_target(target, site)
-        if not path.is_file():
-            raise ValueError(f"no credential at {path}")
-        data = path.read_bytes()
-        text = data.decode("utf-8")
-        if text.lstrip().startswith("{"):
-            doc = json.loads(text)
-            if not isinstance(doc, dict):
-                raise ValueError("not a credential")
-            credential = _check_proof(doc, site, lines)
-            lines.insert(0, f"{path}: Data Integrity proof (eddsa-jcs-2022)")
-        else:
-            credential = _check_jwt(text, site, lines)
-            lines.insert(0, f"{path}: VC-JWT (EdDSA)")
-        lines.append("signature: valid")
-        result.credential = credential
-        ok = _status(credential, site, lines)
-        day = (on or today()).isoformat()
-        start, until = str(credential.get("validFrom", ""))[:10], str(credential.get("validUntil", ""))[:10]
-        if start and day < start:
-            lines.append(f"validity: not yet valid (from {start})")
-            ok = False
-        elif until and day > until:
-            lines.append(f"validity: EXPIRED (valid until {until})")
-            ok = False
-        else:
-            lines.append(f"validity: valid on {day}" + (f" (until {until})" if until else ""))
-        result.ok = ok
-    except _Mismatch as exc:
-        lines.append(str(exc))
-    except (ValueError, UnicodeDecodeError, OSError, TypeError) as exc:
-        lines.append(f"invalid: {exc}")
-    lines.append("result: " + ("VALID" if result.ok else "NOT VALID"))
-    return result
+def json_bytes(value) -> bytes:
+    """A JSON file's bytes (sorted keys, UTF-8, one line and a newline): not what is signed."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"

@@ -44,6 +44,55 @@ def add_years(d: dt.date, years: int) -> dt.date:
     return add_months(d, 12 * years)
 
 
+KZ_TIME = dt.timezone(dt.timedelta(hours=5), "UTC+05:00")
+"""Kazakhstan's one time zone since 1 March 2024 (UTC+5, no daylight saving): the calendar day
+on which a certificate is valid is a day in this zone."""
+
+
+def kz_day(instant: dt.datetime) -> dt.date:
+    """The Kazakhstan calendar day (UTC+5) of an aware instant; a naive one is taken as UTC.
+
+    ``kz_day(2028-10-16T19:00:00Z)`` is 17 October 2028: 00:00 in Astana."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.timezone.utc)
+    return instant.astimezone(KZ_TIME).date()
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The validity window of a certificate in Kazakhstan time.
+
+    ``first_day``/``last_day`` are local calendar days (``last_day`` None: valid without end);
+    ``valid_from`` is ``first_day`` 00:00:00+05:00, ``valid_until`` ``last_day`` 23:59:59+05:00
+    (the credential's validFrom/validUntil; the VC-JWT's nbf/exp are their epoch seconds)."""
+    first_day: dt.date
+    last_day: dt.date | None
+
+    @property
+    def valid_from(self) -> dt.datetime:
+        return dt.datetime.combine(self.first_day, dt.time(0, 0, 0), KZ_TIME)
+
+    @property
+    def valid_until(self) -> dt.datetime | None:
+        return dt.datetime.combine(self.last_day, dt.time(23, 59, 59), KZ_TIME) if self.last_day else None
+
+    def state_on(self, day: dt.date) -> str:
+        """'valid', 'expired' (after ``last_day``) or 'not-yet' (before ``first_day``) on a local day."""
+        if day < self.first_day:
+            return "not-yet"
+        if self.last_day and day > self.last_day:
+            return "expired"
+        return "valid"
+
+
+def certificate_validity(issued: dt.date, rules: Rules | None) -> Validity:
+    """The one rule for how long a certificate is valid: from its issue day through the day before
+    the same date ``certificate_validity_years`` later (Order 95 p. 33: three years), in Kazakhstan
+    time. Without that rule in the organisation's rule set the certificate has no end."""
+    years = rules.value("certificate_validity_years") if rules is not None else None
+    return Validity(issued, add_years(issued, years) - dt.timedelta(days=1) if years else None)
+
+
 def add_working_days(d: dt.date, days: int) -> dt.date:
     """Monday-Friday working days (public holidays are not in the rule sets)."""
     while days > 0:
@@ -217,9 +266,7 @@ def _dates(lf: ListenerFacts, cohort: dict) -> None:
         certificate = lf.data.get("certificate")
         start = certificate.get("issued") if isinstance(certificate, dict) else None
         start = start if isinstance(start, dt.date) else end
-        years = rules.value("certificate_validity_years")
-        if years:
-            lf.certificate_valid_until = add_years(start, years) - dt.timedelta(days=1)
+        lf.certificate_valid_until = certificate_validity(start, rules).last_day
         months = rules.value("post_course_support_months")
         if months:
             lf.support_until = add_months(end, months)

@@ -1,0 +1,352 @@
+"""Verifying a certificate's credential the way a relying party must: only the issuer can make it say VALID.
+
+The issuer is fixed before anything is read: its site address (``site_url`` of ``mkdocs.yml``, or
+``--issuer``) gives the did:web identifier and the one place its key is published,
+``<site_url>.well-known/did.json`` (did:web, absolute, never relative to the credential). Then:
+
+1. the credential (a VC-JWT or a JSON credential with an eddsa-jcs-2022 proof; a URL only on the
+   issuer's site) is verified with that key (joserfc for JOSE, ``rfc8785`` + ``cryptography`` for the
+   proof); the issuer, ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` must agree with the credential;
+2. its status is read from the issuer's signed Bitstring Status Lists (``status/1`` revocation: revoked
+   or replaced; ``status/2`` message, same index: set when the reason is a replacement), each list
+   verified with the same key;
+3. its validity window is decided on the Kazakhstan calendar day (UTC+5, :func:`facts.kz_day`).
+
+The verdict is one of VALID, REVOKED, REPLACED, EXPIRED, UNVERIFIED, with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.error
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey
+
+from biliktilik.model import credentials as C
+from biliktilik.model.facts import Validity, kz_day
+
+VERDICTS = ("VALID", "REVOKED", "REPLACED", "EXPIRED", "UNVERIFIED")
+FETCH_TIMEOUT = 15  # seconds per request
+MAX_BYTES = 4 * 1024 * 1024  # no credential, DID document or status list is bigger
+
+
+class Unverified(Exception):
+    """The credential could not be verified; the message says why, in one line."""
+
+
+@dataclass
+class Outcome:
+    """``verdict`` one of :data:`VERDICTS`; ``reason`` one line; ``lines`` what was checked;
+    ``facts`` the signed certificate facts (None unless the signature verified)."""
+    verdict: str = "UNVERIFIED"
+    reason: str = ""
+    lines: list[str] = field(default_factory=list)
+    facts: dict | None = None
+    credential: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "VALID"
+
+
+def normal_site_url(url: str) -> str:
+    """``scheme://host[:port]/path/`` with a trailing slash; ValueError unless http(s) with a host."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the issuer address {url!r} is not an http(s) URL with a host")
+    return url if url.endswith("/") else url + "/"
+
+
+def _origin(url: str) -> tuple:
+    p = urlsplit(url)
+    return (p.scheme, (p.hostname or "").lower(), p.port or {"http": 80, "https": 443}.get(p.scheme))
+
+
+def on_site(url: str, site_url: str) -> bool:
+    """True when ``url`` is on the issuer's site: same scheme, host and port, under its path."""
+    return _origin(url) == _origin(site_url) and urlsplit(url).path.startswith(urlsplit(site_url).path)
+
+
+class Fetcher:
+    """Reads the issuer's files: over HTTP(S) (urllib), or from a built ``site`` folder (offline).
+
+    Only addresses on the issuer's site are read; any other raises Unverified."""
+
+    def __init__(self, site_url: str, site: Path | None = None):
+        self.site_url = site_url
+        self.site = Path(site) if site else None
+
+    def get(self, url: str) -> bytes:
+        if not on_site(url, self.site_url):
+            raise Unverified(f"{url} is not on the issuer's site {self.site_url}")
+        if self.site is not None:
+            rel = urlsplit(url).path[len(urlsplit(self.site_url).path):]
+            local = self.site / rel
+            if rel == "" or rel.endswith("/"):
+                local = local / "index.html"
+            try:
+                return local.read_bytes()
+            except OSError as exc:
+                raise Unverified(f"{url} is not in {self.site}/ ({exc.strerror})") from None
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "*/*"}),
+                                        timeout=FETCH_TIMEOUT) as response:
+                if not on_site(response.geturl(), self.site_url):
+                    raise Unverified(f"{url} redirected off the issuer's site to {response.geturl()}")
+                data = response.read(MAX_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            raise Unverified(f"cannot fetch {url}: HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise Unverified(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
+        if len(data) > MAX_BYTES:
+            raise Unverified(f"{url} is larger than {MAX_BYTES} bytes")
+        return data
+
+
+def _json(data: bytes, what: str):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Unverified(f"{what} is not JSON: {exc}") from None
+
+
+class Issuer:
+    """The issuer fixed by its site address: its did:web, key id and (lazily) its public key."""
+
+    def __init__(self, site_url: str, fetcher: Fetcher):
+        self.site_url = site_url
+        self.did = C.did_for(site_url)
+        self.kid = f"{self.did}#{C.KEY_ID}"
+        self.did_url = site_url + C.did_document_path(self.did)
+        self.fetcher = fetcher
+        self._jwk: dict | None = None
+
+    def jwk(self) -> dict:
+        if self._jwk is None:
+            doc = _json(self.fetcher.get(self.did_url), f"the DID document {self.did_url}")
+            if not isinstance(doc, dict) or doc.get("id") != self.did:
+                raise Unverified(f"{self.did_url} does not describe {self.did}")
+            if self.kid not in (doc.get("assertionMethod") or []):
+                raise Unverified(f"{self.did_url} does not list {self.kid} for assertions")
+            for vm in doc.get("verificationMethod") or []:
+                if isinstance(vm, dict) and vm.get("id") == self.kid and vm.get("controller") == self.did:
+                    try:
+                        C.public_key_from_jwk(vm.get("publicKeyJwk"))
+                    except ValueError as exc:
+                        raise Unverified(f"{self.kid}: {exc}") from None
+                    self._jwk = vm["publicKeyJwk"]
+                    break
+            else:
+                raise Unverified(f"{self.did_url} has no key {self.kid}")
+        return self._jwk
+
+    def verify_jwt(self, text: str, typ: str) -> dict:
+        """The payload of a compact JWS signed by this issuer with header typ ``typ``."""
+        key = OKPKey.import_key({k: v for k, v in self.jwk().items() if k in ("kty", "crv", "x")})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # joserfc's note that "EdDSA" is now spelt "Ed25519"
+                token = jws.deserialize_compact(text.strip(), key, algorithms=[C.JWS_ALG])
+        except JoseError as exc:
+            raise Unverified(f"the signature does NOT match the issuer's key {self.kid} "
+                             f"(altered, or signed by someone else): {exc.error}") from None
+        except ValueError as exc:
+            raise Unverified(f"not a compact JWT: {exc}") from None
+        header = token.protected
+        if header.get("kid") != self.kid:
+            raise Unverified(f"the JWT names the key {header.get('kid')!r}, not the issuer's {self.kid}")
+        if header.get("typ") != typ:
+            raise Unverified(f"the JWT header typ is {header.get('typ')!r}, expected {typ!r}")
+        payload = _json(token.payload, "the JWT payload")
+        if not isinstance(payload, dict):
+            raise Unverified("the JWT payload is not a credential")
+        return payload
+
+    def verify_proof(self, document: dict) -> dict:
+        """The credential (without proof) of a JSON credential with this issuer's eddsa-jcs-2022 proof."""
+        proofs = document.get("proof")
+        proofs = proofs if isinstance(proofs, list) else [proofs]
+        proof = next((p for p in proofs if isinstance(p, dict) and p.get("cryptosuite") == "eddsa-jcs-2022"), None)
+        if proof is None:
+            raise Unverified("the JSON credential has no eddsa-jcs-2022 proof")
+        if proof.get("verificationMethod") != self.kid or proof.get("proofPurpose") != "assertionMethod":
+            raise Unverified(f"the proof names the key {proof.get('verificationMethod')!r}, not the issuer's {self.kid}")
+        value = proof.get("proofValue") or ""
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        try:
+            if not value.startswith("z"):
+                raise ValueError("proofValue is not base58btc multibase")
+            C.public_key_from_jwk(self.jwk()).verify(C.base58btc_decode(value[1:]), C.proof_hash_data(unsecured, proof))
+        except InvalidSignature:
+            raise Unverified(f"the signature does NOT match the issuer's key {self.kid} "
+                             "(altered, or signed by someone else)") from None
+        except (ValueError, TypeError) as exc:
+            raise Unverified(f"the proof cannot be checked: {exc}") from None
+        return unsecured
+
+
+def _instant(value, what: str) -> dt.datetime:
+    try:
+        instant = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise Unverified(f"{what} {value!r} is not a date-time") from None
+    if instant.tzinfo is None:
+        raise Unverified(f"{what} {value!r} has no time zone")
+    return instant
+
+
+def check_claims(payload: dict, issuer: Issuer) -> dict:
+    """The credential of an OB 3.0 VC-JWT payload after checking iss/jti/sub/nbf/exp against it."""
+    credential = {k: v for k, v in payload.items() if k not in ("iss", "jti", "sub", "nbf", "exp")}
+    try:
+        expected = C.jwt_claims(credential)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise Unverified(f"the credential lacks what a VC-JWT needs: {exc}") from None
+    for claim in ("iss", "jti", "sub", "nbf", "exp"):
+        if payload.get(claim) != expected.get(claim):
+            raise Unverified(f"the JWT claim {claim} ({payload.get(claim)!r}) does not match the credential "
+                             f"({expected.get(claim)!r})")
+    return credential
+
+
+def _check_credential(credential: dict, issuer: Issuer, page_url: str | None) -> None:
+    ident = credential.get("issuer")
+    if (ident.get("id") if isinstance(ident, dict) else ident) != issuer.did:
+        raise Unverified(f"the credential's issuer is {ident!r}, not {issuer.did}")
+    cid = str(credential.get("id") or "")
+    if not on_site(cid, issuer.site_url):
+        raise Unverified(f"the credential's address {cid} is not on the issuer's site {issuer.site_url}")
+    if page_url is not None and cid != page_url:
+        raise Unverified(f"{page_url} serves the credential of another page ({cid})")
+
+
+def _status_list(issuer: Issuer, url: str, purpose: str) -> dict:
+    payload = issuer.verify_jwt(issuer.fetcher.get(url).decode("ascii", "replace"), "vc+jwt")
+    status = check_claims(payload, issuer)
+    if status.get("issuer") != issuer.did or status.get("id") != url:
+        raise Unverified(f"the status list {url} is not the issuer's")
+    subject = status.get("credentialSubject") or {}
+    if "BitstringStatusListCredential" not in (status.get("type") or []) or subject.get("statusPurpose") != purpose:
+        raise Unverified(f"{url} is not a Bitstring Status List for {purpose}")
+    return subject
+
+
+def status_of(credential: dict, issuer: Issuer, lines: list[str]) -> str:
+    """'ok', 'revoked' or 'replaced' from the issuer's signed status lists."""
+    entry = credential.get("credentialStatus")
+    expected = issuer.site_url + C.STATUS_LIST_PATH
+    if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry" \
+            or entry.get("statusPurpose") != "revocation" or entry.get("statusListCredential") != expected:
+        raise Unverified(f"the credential does not name the issuer's revocation list {expected}")
+    try:
+        index = int(entry.get("statusListIndex"))
+        revoked = C.status_bit(_status_list(issuer, expected, "revocation").get("encodedList"), index)
+        if not revoked:
+            lines.append(f"status: in force (bit {index} of {expected} is clear; list signed by the issuer)")
+            return "ok"
+        reasons = issuer.site_url + C.REASON_LIST_PATH
+        replaced = C.status_bit(_status_list(issuer, reasons, "message").get("encodedList"), index)
+    except (TypeError, ValueError) as exc:
+        raise Unverified(f"the status cannot be read: {exc}") from None
+    lines.append(f"status: bit {index} of {expected} is set" + (f", and of {reasons}: replaced" if replaced else ": revoked"))
+    return "replaced" if replaced else "revoked"
+
+
+def describe(facts: dict) -> list[str]:
+    """Lines naming what the signed certificate states (holder, number, programme, hours, dates)."""
+    holder = facts.get("holder") or {}
+    programme = (facts.get("programme") or {}).get("title") or {}
+    org = (facts.get("organisation") or {}).get("name") or {}
+    name = " ".join(p for p in (holder.get("surname"), holder.get("given"), holder.get("patronymic")) if p)
+    out = [f"holder: {name}", f"number: {facts.get('number')}",
+           f"programme: {programme.get('kk')} / {programme.get('ru')}",
+           f"organisation: {org.get('kk')} / {org.get('ru')}",
+           f"hours: {facts.get('hours')}", f"course: {facts.get('start')} - {facts.get('end')}",
+           f"issued: {facts.get('issued')}"]
+    if facts.get("enterprise"):
+        out.insert(4, f"enterprise: {facts['enterprise']}")
+    return out
+
+
+def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | None = None,
+           now: dt.datetime | None = None) -> Outcome:
+    """Verify a certificate credential issued by the site at ``site_url``.
+
+    ``target``: an address on the issuer's site (a page ``.../v/<token>/`` or a credential file),
+    or a local ``.jwt``/``.json`` file. ``site``: read the issuer's files from this built site
+    folder instead of over HTTP. ``on``: decide validity on this Kazakhstan day (default: the day
+    of ``now``, default the clock, in UTC+5). Never raises for bad input: the Outcome says why."""
+    out = Outcome()
+    lines = out.lines
+    try:
+        try:
+            site_url = normal_site_url(site_url)
+        except ValueError as exc:
+            raise Unverified(str(exc)) from None
+        fetcher = Fetcher(site_url, site)
+        issuer = Issuer(site_url, fetcher)
+        page_url = None
+        if "://" in target:
+            if not on_site(target, site_url):
+                raise Unverified(f"the host of {target} is not the issuer's: certificates of this issuer "
+                                 f"are only at {site_url}")
+            url = target
+            if url.endswith("/"):
+                page_url, url = url, url + "credential.jwt"
+            elif url.endswith("/credential.jwt") or url.endswith("/credential.json"):
+                page_url = url.rsplit("/", 1)[0] + "/"
+            data, source = fetcher.get(url), url
+        else:
+            path = Path(target)
+            path = path / "credential.jwt" if path.is_dir() else path
+            try:
+                data, source = path.read_bytes(), str(path)
+            except OSError as exc:
+                raise Unverified(f"cannot read {path}: {exc.strerror}") from None
+        lines.append(f"issuer: {issuer.did} (key {issuer.kid} from {issuer.did_url})")
+        text = data.decode("utf-8", "replace").strip()
+        if text.startswith("{"):
+            document = _json(data, source)
+            if not isinstance(document, dict):
+                raise Unverified(f"{source} is not a credential")
+            credential = issuer.verify_proof(document)
+            lines.append(f"credential: {source} (Data Integrity proof, eddsa-jcs-2022): signature valid")
+        else:
+            credential = check_claims(issuer.verify_jwt(text, "JWT"), issuer)
+            lines.append(f"credential: {source} (VC-JWT, {C.JWS_ALG}): signature valid")
+        _check_credential(credential, issuer, page_url)
+        out.credential = credential
+        facts = credential.get("certificateFacts")
+        if not isinstance(facts, dict):
+            raise Unverified("the credential states no certificate facts")
+        out.facts = facts
+        lines.extend(describe(facts))
+        first = _instant(credential.get("validFrom"), "validFrom")
+        until = _instant(credential["validUntil"], "validUntil") if credential.get("validUntil") else None
+        window = Validity(kz_day(first), kz_day(until) if until else None)
+        lines.append(f"valid: from {window.first_day} to {window.last_day or 'no end'} (Kazakhstan time, UTC+5)")
+        day = on or kz_day(now or dt.datetime.now(dt.timezone.utc))
+        state = status_of(credential, issuer, lines)
+        if state == "revoked":
+            out.verdict, out.reason = "REVOKED", "the issuer has revoked this certificate (signed status list)"
+        elif state == "replaced":
+            out.verdict, out.reason = "REPLACED", "replaced by a corrected certificate; this one is not valid"
+        elif window.state_on(day) == "expired":
+            out.verdict, out.reason = "EXPIRED", f"valid until {window.last_day}; expired since {window.last_day + dt.timedelta(days=1)}"
+        elif window.state_on(day) == "not-yet":
+            out.verdict, out.reason = "UNVERIFIED", f"not valid before {window.first_day}"
+        else:
+            out.verdict = "VALID"
+            out.reason = f"valid on {day}" + (f" until {window.last_day}" if window.last_day else "")
+    except Unverified as exc:
+        out.verdict, out.reason = "UNVERIFIED", str(exc)
+    return out
