@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwcrypto import jwk as jw_jwk, jws as jw_jws
 
 from tests.browser_util import _QuietHandler, serve
-from tests.conftest import DATA, ROOT, run_cli
+from tests.conftest import DATA, run_cli
 
 KZ = dt.timezone(dt.timedelta(hours=5))
 SEEN = dt.datetime(2026, 11, 23, 10, 0, tzinfo=KZ)  # the sample data's "today"
@@ -208,7 +208,7 @@ def test_edited_html_at_the_issuer_origin_never_says_valid(browser, issuer_site,
         m = facts["modules"][0]
         html = _edit(html, f'data-v="m{m["number"]}h">{m["hours"]}<', f'data-v="m{m["number"]}h">{m["hours"] + 10}<')
     elif edit == "name":
-        html = _edit(html, f'<dd data-v="name">', '<dd data-v="name">Иванов ')
+        html = _edit(html, '<dd data-v="name">', '<dd data-v="name">Иванов ')
     else:  # a revoked certificate's page edited to show the valid block: the signed list still says revoked
         html = re.sub(r'data-state="revoked"', 'data-state="valid" data-until="2029-02-19"', html)
         html = re.sub(r"<p><b>Сертификаттың күші.*?</p>", "<p>Срок действия: до 19.02.2029.</p>", html, flags=re.S)

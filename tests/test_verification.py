@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import re
-import shutil
 
 import pytest
 from bs4 import BeautifulSoup
@@ -24,7 +23,7 @@ from biliktilik.build.output import Output
 from biliktilik.model.credentials import (DEMO_KEY_FILE, ENV_KEY, ENV_KEY_FILE, load_issuer, status_bit)
 from biliktilik.validate import validate
 from generators import verification_pages as verification
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT
 
 SITE_URL = "https://biliktilik.example.kz/"
 MAX_PAGE = 15 * 1024
