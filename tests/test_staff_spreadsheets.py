@@ -104,7 +104,7 @@ def test_a_filled_template_imports_and_validates(work):
     assert "Traceback" not in proc.stderr
     run_cli("validate", cwd=work, check=0)
     after = (work / COHORT_FILE).read_text(encoding="utf-8")
-    assert after.startswith("# Sample data: invented listeners, synthetic IINs.")  # comments kept
+    assert "\n# Sample data: invented listeners, synthetic IINs.\n" in after  # comments kept
     assert "reason: Қорытынды тестілеу" in after and "# sample revocation" in after
     # the recorded listeners' lines are untouched but for the one corrected value
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]

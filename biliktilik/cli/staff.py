@@ -31,6 +31,12 @@ def add_parsers(sub, add_data):
     p.add_argument("file", type=Path, metavar="FILE.csv|FILE.xlsx")
     p.set_defaults(run=cmd_export)
 
+    p = sub.add_parser("schemas", help="write the JSON Schemas (DATA/.schemas/), the data reference (DATA/REFERENCE.md) "
+                                         "and each data file's schema line, for editors")
+    add_data(p)
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when anything is out of date")
+    p.set_defaults(run=cmd_schemas)
+
 
 def cmd_template(args) -> int:
     from biliktilik.staff.sheets import write_template
@@ -66,4 +72,28 @@ def cmd_import(args) -> int:
         print(f"wrote {result.file}; the data validate without errors")
     else:
         print(f"nothing to change in {result.file}")
+    return 0
+
+
+def cmd_schemas(args) -> int:
+    import shutil
+    import tempfile
+
+    from biliktilik.staff.json_schemas import write
+
+    if not args.data.is_dir():
+        from biliktilik.findings import UsageError
+        raise UsageError(f"{args.data}: no such folder")
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "data"
+            shutil.copytree(args.data, copy)
+            stale = [p.relative_to(copy) for p in write(copy)]
+        for p in stale:
+            print(f"{args.data / p}: out of date; run 'biliktilik schemas'")
+        return 1 if stale else 0
+    changed = write(args.data)
+    for p in changed:
+        print(f"wrote {p}")
+    print(f"{len(changed)} file(s) changed")
     return 0
