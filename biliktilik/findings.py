@@ -26,11 +26,45 @@ class Finding:
         return f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code}: {self.message}{tail}"
 
     def github(self) -> str:
+        """A GitHub Actions workflow command (``::error file=...,line=...::message``) that annotates the line.
+
+        Escaped as GitHub's runner expects (actions/toolkit, command.ts): the message with
+        % -> %25, CR -> %0D, LF -> %0A; property values additionally : -> %3A and , -> %2C,
+        so that a file named ``2026-10 copy, draft.yaml`` still annotates the right file."""
         level = "error" if self.severity == "error" else "warning"
-        title = self.code.replace(",", ";").replace("::", ":")
         message = self.message + (f" ({self.source})" if self.source else "")
-        message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{level} file={self.file},line={self.line},col={self.column},title={title}::{message}"
+        props = ",".join(f"{k}={escape_property(str(v))}" for k, v in
+                         (("file", self.file), ("line", self.line), ("col", self.column), ("title", self.code)))
+        return f"::{level} {props}::{escape_data(message)}"
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub specifies: % CR LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value, escaped as GitHub specifies: % CR LF : ,"""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def summary_markdown(findings) -> str:
+    """A Markdown job summary (for $GITHUB_STEP_SUMMARY): counts, then a table of the findings
+    (errors first; at most 200 rows, the rest counted)."""
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity != "error"]
+    head = "### Biliktilik: " + ("the data validate" if not errors else f"{len(errors)} error(s)")
+    lines = [head, "", f"{len(errors)} error(s), {len(warnings)} warning(s)", ""]
+    shown = (errors + warnings)[:200]
+    if shown:
+        lines += ["| | where | code | what |", "|---|---|---|---|"]
+        for f in shown:
+            what = (f.message + (f" ({f.source})" if f.source else "")).replace("|", "\\|").replace("\n", " ")
+            mark = "❌" if f.severity == "error" else "⚠️"
+            lines.append(f"| {mark} | `{f.file}:{f.line}:{f.column}` | `{f.code}` | {what} |")
+        if len(findings) > len(shown):
+            lines.append(f"\n… and {len(findings) - len(shown)} more; run `biliktilik validate` to see them all.")
+    return "\n".join(lines) + "\n"
 
 
 def sort_findings(findings):

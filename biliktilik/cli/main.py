@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
-from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render
+from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render, summary_markdown
 
 log = logging.getLogger("biliktilik")
 
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every record against the schemas and the rules")
     _add_data(p)
     p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--summary", type=Path, default=None, metavar="FILE",
+                   help="append a Markdown summary to FILE (default with --format github: $GITHUB_STEP_SUMMARY when set)")
     p.set_defaults(run=cmd_validate)
 
     p = sub.add_parser("build", help="validate, then build site/ and print/")
@@ -56,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     add_certificate_parsers(sub, _add_data)
     from biliktilik.cli.reports import add_parsers as add_report_parsers  # reports, forms
     add_report_parsers(sub, _add_data)
+    from biliktilik.cli.staff import add_parsers as add_staff_parsers  # template, import, export, schemas
+    add_staff_parsers(sub, _add_data)
 
     p = sub.add_parser("certificates", help="print a cohort's certificate PDFs into print/ (never published)")
     _add_data(p)
@@ -76,6 +81,10 @@ def cmd_validate(args) -> int:
     out = render(checked.findings, args.format)
     if out:
         print(out)
+    summary = args.summary or (os.environ.get("GITHUB_STEP_SUMMARY") if args.format == "github" else None)
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:  # GitHub collects the step's summary from this file
+            fh.write(summary_markdown(checked.findings))
     return 1 if checked.errors else 0
 
 

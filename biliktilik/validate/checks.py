@@ -12,6 +12,7 @@ import datetime as dt
 
 from biliktilik.validate import form_checks
 from biliktilik.validate import ledger_checks
+from biliktilik.validate import text_checks
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, fitting_hours_classes, work_off
 from biliktilik.findings import Finding
@@ -52,6 +53,7 @@ def check(ds: Dataset, facts: Facts) -> list[Finding]:
     _listeners(ds, facts, out)
     out.items.extend(ledger_checks.check(ds, facts))  # data/ledger.yaml: issued certificates do not change
     out.items.extend(form_checks.check(ds, facts))  # filled forms the records cannot fill
+    out.items.extend(text_checks.check(ds, facts))  # mixed scripts, shares written as percents, non-Latin ids
     return out.items
 
 

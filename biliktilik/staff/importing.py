@@ -1,0 +1,348 @@
+"""``biliktilik import``: a listener spreadsheet (.xlsx or .csv) into a cohort's YAML file.
+
+Reading: .xlsx with openpyxl (the first sheet; cells as typed), .csv as UTF-8 (with or without
+BOM) or else Windows-1251, ``;`` or ``,`` separated. The header row is the first of the first ten
+rows that names at least two known columns (templates/staff/spreadsheet.yaml); the others are
+passed over. Each cell is read by :mod:`biliktilik.staff.columns`; every problem is a Finding at
+the spreadsheet's row (as Excel numbers it) and column, with the column's header in the message.
+
+Writing: rows are matched to the cohort's listeners by the ``Код`` (id) column, else by IIN;
+unmatched rows become new listeners (``l01``, ``l02``... after the highest). A blank cell leaves
+the recorded value as it is; listeners missing from the spreadsheet are kept. The cohort file is
+rewritten with ruamel.yaml's round trip (comments and layout kept) by
+:func:`biliktilik.files.write_atomically`, then the whole data folder is validated; if the
+cohort's file then has errors the previous file is put back and the errors are returned.
+Nothing is written when a row has an error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from biliktilik.files import write_atomically
+from biliktilik.findings import Finding, UsageError, sort_findings
+from biliktilik.load.dataset import display_path, load_dataset
+from biliktilik.staff import columns as C
+from biliktilik.validate import validate
+
+HEADER_SCAN_ROWS = 10
+REQUIRED = ("name.surname", "name.given", "iin", "employer", "position")  # schemas.LISTENER's required fields
+QUOTED = ("iin", "phone")  # written in double quotes, as in the sample data
+FLOW = ("name", "final_test", "grades", "expelled")  # short maps written on one line
+
+
+@dataclass
+class Row:
+    number: int  # the spreadsheet's row number
+    values: dict  # field path -> value read
+    listener_id: str | None = None  # matched or assigned
+    new: bool = False
+    changes: list = field(default_factory=list)  # (field, old, new)
+
+
+@dataclass
+class ImportResult:
+    cohort: str
+    file: str  # the cohort file as findings name it
+    rows: list[Row]
+    findings: list[Finding]
+    kept: list[str]  # listener ids in the file but not in the spreadsheet
+    written: bool = False
+
+    @property
+    def errors(self):
+        return [f for f in self.findings if f.severity == "error"]
+
+    def preview(self) -> str:
+        """What the import does, row by row (no IINs or contacts: names and ids only)."""
+        lines = []
+        for r in self.rows:
+            name = " ".join(str(r.values.get(k, "")) for k in ("name.surname", "name.given") if r.values.get(k))
+            if r.new:
+                lines.append(f"row {r.number}: new listener {r.listener_id} {name}".rstrip())
+            elif r.changes:
+                what = "; ".join(f"{f}: {_show(o)} -> {_show(n)}" for f, o, n in r.changes)
+                lines.append(f"row {r.number}: {r.listener_id} {name}: {what}")
+            else:
+                lines.append(f"row {r.number}: {r.listener_id} {name}: unchanged")
+        if self.kept:
+            lines.append(f"kept as recorded (not in the spreadsheet): {', '.join(self.kept)}")
+        new = sum(r.new for r in self.rows)
+        changed = sum(bool(r.changes) and not r.new for r in self.rows)
+        lines.append(f"{len(self.rows)} row(s): {new} new, {changed} changed, {len(self.rows) - new - changed} unchanged")
+        return "\n".join(lines)
+
+
+def _show(value):
+    if value is None:
+        return "(none)"
+    if field_is_personal(value):
+        return "***"
+    return str(value)
+
+
+def field_is_personal(value) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"\d{12}", value))
+
+
+# -- reading the table -----------------------------------------------------------------------
+
+def read_table(path: Path) -> list[tuple[int, list]]:
+    """(row number, cell values) of every row of the first sheet of an .xlsx, or of a .csv.
+
+    Raises UsageError (one line) for a missing, unreadable or unsupported file."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path)
+    raise UsageError(f"{path}: expected an .xlsx or .csv file (an old .xls: save it as .xlsx first)")
+
+
+def _read_xlsx(path: Path):
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+    try:
+        ws = wb.worksheets[0]
+        return [(i, list(row)) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        wb.close()
+
+
+def _read_csv(path: Path):
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("\t" if "\t" in first and "," not in first else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [(i, row) for i, row in enumerate(reader, start=1)]
+
+
+# -- import ----------------------------------------------------------------------------------
+
+def _cohort_record(data_dir: Path, cohort_id: str):
+    ds = load_dataset(data_dir, use_cache=False)
+    cohort = ds.cohorts.get(cohort_id)
+    if cohort is None:
+        known = ", ".join(sorted(ds.cohorts)) or "none"
+        raise UsageError(f"unknown cohort '{cohort_id}'; expected one of: {known}")
+    programme = ds.programmes.get(cohort.data.get("programme"))
+    modules = []
+    if programme is not None:
+        for m in (programme.data.get("thematic_plan") or {}).get("modules") or []:
+            if isinstance(m, dict) and m.get("number") is not None:
+                modules.append(str(m["number"]))
+    return ds, cohort, programme, modules
+
+
+def parse_rows(table, source: str, module_numbers) -> tuple[list[Row], list[Finding]]:
+    """Rows of a table read into field values, and the findings (file = ``source``, line = row number,
+    column = column number). Fully blank rows are passed over."""
+    findings = []
+    header_at, cols = None, {}
+    for number, cells in table[:HEADER_SCAN_ROWS]:
+        found = {i: C.match_header(v, module_numbers) for i, v in enumerate(cells)}
+        found = {i: c for i, c in found.items() if c is not None}
+        if len(found) >= 2:
+            header_at, cols = number, found
+            headers = cells
+            break
+    if header_at is None:
+        findings.append(Finding(source, 1, 1, "error", "import.header",
+                                "no header row found in the first 10 rows; expected columns such as "
+                                "«Тегі»/«Фамилия», «Аты»/«Имя», «ЖСН»/«ИИН» (see `biliktilik template`)"))
+        return [], findings
+    seen = {}
+    for i, c in sorted(cols.items()):
+        if c.field in seen:
+            findings.append(Finding(source, header_at, i + 1, "error", "import.header",
+                                    f"«{headers[i]}» ({get_column_letter(i + 1)}) is the same column as "
+                                    f"«{headers[seen[c.field]]}» ({get_column_letter(seen[c.field] + 1)}); keep one"))
+        else:
+            seen[c.field] = i
+    for i, v in enumerate(headers):
+        if not C.is_blank(v) and i not in cols:
+            findings.append(Finding(source, header_at, i + 1, "warning", "import.unknown-column",
+                                    f"«{v}» ({get_column_letter(i + 1)}) is no listener field; the column is not imported"))
+    if "iin" not in seen and "id" not in seen:
+        findings.append(Finding(source, header_at, 1, "error", "import.header",
+                                "no «ЖСН»/«ИИН» column: rows cannot be matched to listeners"))
+    rows = []
+    iins = {}
+    for number, cells in table:
+        if number <= header_at or all(C.is_blank(v) for v in cells):
+            continue
+        row = Row(number, {})
+        for f, i in seen.items():
+            value = cells[i] if i < len(cells) else None
+            if C.is_blank(value):
+                continue
+            col = cols[i]
+            where = f"«{_clean(headers[i])}» ({get_column_letter(i + 1)})"
+            try:
+                read = C.READERS[col.type](value)
+            except C.CellProblem as exc:
+                findings.append(Finding(source, number, i + 1, "error", f"import.{col.type}", f"{where}: {exc}"))
+                continue
+            if col.type == "iin":
+                read, note = read
+                if note:
+                    findings.append(Finding(source, number, i + 1, "warning", "import.iin-restored", f"{where}: {note}"))
+                if read in iins:
+                    findings.append(Finding(source, number, i + 1, "error", "import.duplicate-iin",
+                                            f"{where}: the same IIN as row {iins[read]}"))
+                iins.setdefault(read, number)
+            row.values[f] = read
+        rows.append(row)
+    return rows, findings
+
+
+def _clean(header) -> str:
+    return " ".join(str(header).split())
+
+
+def import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool = False) -> ImportResult:
+    """Read ``path`` and merge its rows into the cohort's listeners (see the module's docstring).
+
+    Returns the ImportResult (rows, findings of the spreadsheet and, after writing, the cohort
+    file's validation findings). Raises UsageError for an unknown cohort or an unreadable file."""
+    data_dir = Path(data_dir)
+    ds, cohort, programme, modules = _cohort_record(data_dir, cohort_id)
+    source = display_path(Path(path))
+    rows, findings = parse_rows(read_table(Path(path)), source, modules)
+    doc = _yaml().load(cohort.path.read_text(encoding="utf-8"))
+    listeners = doc.get("listeners")
+    if not isinstance(listeners, list):
+        listeners = CommentedSeq()
+    by_id = {l.get("id"): l for l in listeners if isinstance(l, dict)}
+    by_iin = {str(l.get("iin")): l for l in listeners if isinstance(l, dict) and l.get("iin")}
+    next_number, width = _next_id(by_id)
+    matched = set()
+    for row in rows:
+        target = by_id.get(row.values.get("id")) if row.values.get("id") else None
+        if target is None and row.values.get("iin") in by_iin:
+            target = by_iin[row.values["iin"]]
+        if target is not None:
+            if id(target) in matched:
+                findings.append(Finding(source, row.number, 1, "error", "import.duplicate-listener",
+                                        f"listener {target.get('id')} is already in an earlier row"))
+            matched.add(id(target))
+            row.listener_id = target.get("id")
+            row.changes = _apply(target, row.values, new=False)
+        else:
+            missing = [f for f in REQUIRED if f not in row.values]
+            if missing:
+                names = ", ".join(_header_of(f) for f in missing)
+                findings.append(Finding(source, row.number, 1, "error", "import.missing",
+                                        f"a new listener needs {names}; these cells are empty"))
+                continue
+            row.new = True
+            if row.values.get("id"):
+                row.listener_id = row.values["id"]
+            else:
+                row.listener_id = f"l{next_number:0{width}d}"
+                next_number += 1
+            listener = CommentedMap()
+            listener["id"] = row.listener_id
+            row.changes = _apply(listener, {k: v for k, v in row.values.items() if k != "id"}, new=True)
+            listeners.append(listener)
+            by_id[row.listener_id] = listener
+    kept = [l.get("id") for l in listeners if isinstance(l, dict) and id(l) not in matched
+            and l.get("id") not in {r.listener_id for r in rows if r.new}]
+    result = ImportResult(cohort_id, cohort.file, rows, sort_findings(findings), kept)
+    if dry_run or result.errors or not any(r.new or r.changes for r in rows):
+        return result  # nothing to write
+    if "listeners" not in doc:
+        doc["listeners"] = listeners
+    before = cohort.path.read_bytes()
+    buf = io.StringIO()
+    _yaml().dump(doc, buf)
+    write_atomically(cohort.path, buf.getvalue())
+    checked = validate(data_dir, use_cache=False)
+    own = [f for f in checked.findings if f.file == cohort.file]
+    if any(f.severity == "error" for f in own):
+        write_atomically(cohort.path, before)  # whole or not at all
+    else:
+        result.written = True
+    result.findings = sort_findings(result.findings + own)
+    return result
+
+
+def _header_of(field_path: str) -> str:
+    for c in C.columns([]):
+        if c.field == field_path:
+            return f"«{c.title('kk')}»"
+    return field_path
+
+
+def _next_id(by_id) -> tuple[int, int]:
+    numbers = [(int(m[1]), len(m[1])) for i in by_id if isinstance(i, str) for m in [re.fullmatch(r"l(\d+)", i)] if m]
+    if not numbers:
+        return 1, 2
+    return max(n for n, _ in numbers) + 1, max(2, max(w for _, w in numbers))
+
+
+def _apply(listener: CommentedMap, values: dict, new: bool) -> list:
+    """Set the values (field path -> value) in the listener; returns the (field, old, new) changes."""
+    changes = []
+    order = [c.field for c in C.columns(sorted({k.split(".", 1)[1] for k in values if k.startswith("grades.")}, key=_num))]
+    for path in sorted(values, key=lambda p: order.index(p) if p in order else len(order)):
+        value = values[path]
+        if path == "id":
+            continue
+        parts = path.split(".")
+        node = listener
+        for step in parts[:-1]:
+            if not isinstance(node.get(step), dict):
+                child = CommentedMap()
+                if step in FLOW:
+                    child.fa.set_flow_style()
+                node[step] = child
+            node = node[step]
+        key = parts[-1]
+        if parts[0] == "grades":
+            key = DoubleQuotedScalarString(key)
+        old = node.get(key)
+        if old == value and type(old) is type(value):
+            continue
+        if old is not None and str(old) == str(value):
+            continue
+        node[key] = DoubleQuotedScalarString(value) if path in QUOTED else value
+        changes.append((path, None if new else old, value))
+    return [] if new else changes
+
+
+def _num(text: str):
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def _yaml() -> YAML:
+    """The round-trip settings of biliktilik.issuing: comments, quotes and layout kept."""
+    y = YAML()
+    y.preserve_quotes = True
+    y.width = 1 << 20
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.representer.ignore_aliases = lambda data: True
+    return y

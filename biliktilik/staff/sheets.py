@@ -1,0 +1,158 @@
+"""``biliktilik template`` and ``biliktilik export``: a cohort's listeners as a spreadsheet.
+
+The .xlsx (openpyxl) has a note in row 1, the Kazakh and Russian headers in row 2 (the cohort's
+language first) and a row per listener from row 3. The IIN column is typed as text (number
+format ``@``) so that Excel keeps leading zeros; attendance is formatted as percent; the outcome
+and the module grades carry data validation lists; dates are real date cells shown dd.mm.yyyy.
+A template has empty typed rows up to the cohort's seats (and never fewer than 10 free).
+
+The .csv (export only) is UTF-8 with a BOM, ``;``-separated (what Excel expects in Kazakh and
+Russian locales, where the decimal separator is a comma). Excel reads a bare ``012345678901`` in a
+CSV as a number and drops the zero, so IINs are written as ``="012345678901"``: Excel and
+LibreOffice show the text ``012345678901``, and ``biliktilik import`` reads the convention back.
+Attendance is written ``92%``, dates ``dd.mm.yyyy``, the outcome in the cohort's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from biliktilik.files import write_atomically
+from biliktilik.findings import UsageError
+from biliktilik.staff import columns as C
+from biliktilik.staff.importing import _cohort_record
+
+HEADER_ROW = 2
+FREE_ROWS = 10
+
+
+def _value(listener: dict, path: str):
+    node = listener
+    for step in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(step)
+    return node
+
+
+def _context(data_dir: Path, cohort_id: str):
+    ds, cohort, programme, modules = _cohort_record(Path(data_dir), cohort_id)
+    language = cohort.data.get("language") if cohort.data.get("language") in ("kk", "ru") else "kk"
+    listeners = [l for l in cohort.data.get("listeners") or [] if isinstance(l, dict)]
+    title = ""
+    if programme is not None:
+        t = programme.data.get("title") or {}
+        title = t.get(language) or t.get("kk") or programme.id
+    return cohort, language, listeners, C.columns(modules), title
+
+
+def _check_suffix(path: Path, allowed):
+    if path.suffix.lower() not in allowed:
+        raise UsageError(f"{path}: expected a file ending in {' or '.join(allowed)}")
+
+
+def workbook_bytes(data_dir: Path, cohort_id: str, with_free_rows: bool = True) -> bytes:
+    """The cohort's spreadsheet as .xlsx bytes (see the module docstring)."""
+    cohort, language, listeners, cols, title = _context(data_dir, cohort_id)
+    s = C.spec()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = s["sheet"]["title"][language][:31]
+    d = cohort.data
+    ws.cell(1, 1, s["sheet"]["note"][language].format(
+        cohort=cohort.id, programme=title, start=_dmy(d.get("start")), end=_dmy(d.get("end"))))
+    ws.cell(1, 1).font = Font(italic=True)
+    for j, col in enumerate(cols, start=1):
+        cell = ws.cell(HEADER_ROW, j, col.title(language))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        ws.column_dimensions[get_column_letter(j)].width = col.width
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3)
+    seats = d.get("seats") if isinstance(d.get("seats"), int) else 0
+    last = HEADER_ROW + max(len(listeners) + (FREE_ROWS if with_free_rows else 0),
+                            seats if with_free_rows else 0, 1)
+    for i, listener in enumerate(listeners, start=HEADER_ROW + 1):
+        for j, col in enumerate(cols, start=1):
+            value = _value(listener, col.field)
+            if value is None:
+                continue
+            if col.type == "outcome":
+                value = C.outcome_label(value, language)
+            ws.cell(i, j, value)
+    for j, col in enumerate(cols, start=1):
+        fmt = {"iin": "@", "phone": "@", "share": "0%", "date": "DD.MM.YYYY"}.get(col.type)
+        if fmt:
+            for i in range(HEADER_ROW + 1, last + 1):
+                ws.cell(i, j).number_format = fmt
+        rng = f"{get_column_letter(j)}{HEADER_ROW + 1}:{get_column_letter(j)}{last}"
+        dv = None
+        errors = s["sheet"]["validation_error"]
+        if col.type == "outcome":
+            words = ",".join(C.outcome_label(code, language) for code in s["outcomes"])
+            dv = DataValidation(type="list", formula1=f'"{words}"', allow_blank=True, error=errors["outcome"][language])
+        elif col.type == "grade":
+            dv = DataValidation(type="list", formula1='"1,2,3,4,5"', allow_blank=True, error=errors["grade"][language])
+        elif col.type == "share":
+            dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
+                                error=errors["share"][language])
+        if dv is not None:
+            dv.showErrorMessage = True
+            ws.add_data_validation(dv)
+            dv.add(rng)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _dmy(value) -> str:
+    return value.strftime("%d.%m.%Y") if isinstance(value, dt.date) else str(value or "")
+
+
+def write_template(data_dir: Path, cohort_id: str, out: Path) -> int:
+    """Write the cohort's spreadsheet for staff to fill (.xlsx); returns the number of listeners pre-filled."""
+    out = Path(out)
+    _check_suffix(out, (".xlsx",))
+    write_atomically(out, workbook_bytes(data_dir, cohort_id, with_free_rows=True))
+    return len(_context(data_dir, cohort_id)[2])
+
+
+def export(data_dir: Path, cohort_id: str, out: Path) -> int:
+    """Write the cohort's listeners to ``out`` (.xlsx or .csv, see the module docstring); returns how many."""
+    out = Path(out)
+    _check_suffix(out, (".xlsx", ".csv"))
+    if out.suffix.lower() == ".xlsx":
+        write_atomically(out, workbook_bytes(data_dir, cohort_id, with_free_rows=False))
+        return len(_context(data_dir, cohort_id)[2])
+    cohort, language, listeners, cols, _ = _context(data_dir, cohort_id)
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow([c.title(language) for c in cols])
+    for listener in listeners:
+        w.writerow([_csv_cell(_value(listener, c.field), c, language) for c in cols])
+    write_atomically(out, "\ufeff" + buf.getvalue())
+    return len(listeners)
+
+
+def _csv_cell(value, col: C.Column, language: str) -> str:
+    if value is None:
+        return ""
+    if col.type in ("iin", "phone"):
+        return f'="{value}"'
+    if col.type == "share" and isinstance(value, (int, float)):
+        return f"{round(value * 100, 2):g}%"
+    if col.type == "date":
+        return _dmy(value)
+    if col.type == "outcome":
+        return C.outcome_label(value, language)
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)

@@ -1,0 +1,95 @@
+"""Mistakes that look right and mislead: findings a person can act on.
+
+- ``text.mixed-script``: a word in a name, employer, position, trainer or title that mixes
+  Cyrillic and Latin letters («Сейткaзиевa» typed with a Latin 'a'): it looks right on the page
+  but is not found by search, sorts wrongly and differs from the ID card. The finding names the
+  letters of the smaller script.
+- ``listener.attendance-share``: attendance written as a percent (``85%``, ``85``) or with a decimal
+  comma (``0,85``): attendance is a share between 0 and 1, e.g. 0.85.
+- ``id.latin``: an id with Cyrillic or capital letters; ids are lower-case Latin letters, digits,
+  '.', '_' and '-' (they become addresses and file names).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from biliktilik.findings import Finding
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+def _script(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    if name.startswith("CYRILLIC"):
+        return "Cyrillic"
+    if name.startswith("LATIN"):
+        return "Latin"
+    return None
+
+
+def mixed_words(text: str) -> list[str]:
+    """Messages for the words of ``text`` that mix Cyrillic and Latin letters, naming the odd letters."""
+    out = []
+    for word in _WORD.findall(text):
+        letters = [(c, _script(c)) for c in word]
+        cyr = [c for c, s in letters if s == "Cyrillic"]
+        lat = [c for c, s in letters if s == "Latin"]
+        if cyr and lat:
+            odd, script, other = (lat, "Latin", "Cyrillic") if len(lat) <= len(cyr) else (cyr, "Cyrillic", "Latin")
+            shown = ", ".join(f"'{c}'" for c in dict.fromkeys(odd))
+            out.append(f"«{word}» mixes Cyrillic and Latin letters: {script} {shown}; type the word in {other} letters only")
+    return out
+
+
+def _texts(record, path, value, out):
+    if isinstance(value, str):
+        for message in mixed_words(value):
+            out.append(record.finding(path, "warning", "text.mixed-script", message))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _texts(record, path + (k,), v, out)
+
+
+def _id(record, path, value, what, out):
+    if isinstance(value, str) and not _ID.fullmatch(value):
+        odd = sorted({c for c in value if c.isalpha() and not ("a" <= c <= "z")})
+        if odd:
+            out.append(record.finding(path, "error", "id.latin",
+                                      f"{what} '{value}' has {', '.join(repr(c) for c in odd)}: ids are lower-case "
+                                      "Latin letters, digits, '.', '_' and '-' only (they become addresses and file names)"))
+
+
+def _share(value) -> bool:
+    if isinstance(value, str):
+        return bool(re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*%\s*|\s*\d+,\d+\s*", value))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value <= 100
+
+
+def check(ds, facts) -> list[Finding]:
+    out: list[Finding] = []
+    for kind in ("organisations", "programmes", "cohorts", "rulesets"):
+        for record in getattr(ds, kind).values():
+            _id(record, ("id",), record.data.get("id"), kind[:-1] + " id", out)
+    for org in ds.organisations.values():
+        _texts(org, ("name",), org.data.get("name"), out)
+        _texts(org, ("head",), org.data.get("head"), out)
+    for prog in ds.programmes.values():
+        _texts(prog, ("title",), prog.data.get("title"), out)
+    for cohort in ds.cohorts.values():
+        for i, trainer in enumerate(cohort.data.get("trainers") or []):
+            if isinstance(trainer, dict):
+                _texts(cohort, ("trainers", i, "name"), trainer.get("name"), out)
+        for i, listener in enumerate(cohort.data.get("listeners") or []):
+            if not isinstance(listener, dict):
+                continue
+            _id(cohort, ("listeners", i, "id"), listener.get("id"), "listener id", out)
+            for key in ("name", "employer", "position"):
+                _texts(cohort, ("listeners", i, key), listener.get(key), out)
+            value = listener.get("attendance")
+            if _share(value):
+                out.append(cohort.finding(("listeners", i, "attendance"), "error", "listener.attendance-share",
+                                          f"attendance is a share between 0 and 1, e.g. 0.85; got {value!r}"))
+    return out
