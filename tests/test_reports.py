@@ -134,11 +134,15 @@ def test_post_course_support_of_each_graduate():
     assert rows[("2025-10-tor-kk", "l01")]["support_until"] == "2026-10-17"   # one calendar year (p. 36)
     assert ("2025-10-tor-kk", "l05") not in rows                               # no certificate, no support
     piano = rows[("2026-04-piano-group", "l01")]
-    assert (piano["plan_due"], piano["plan"], piano["report_due"], piano["report"]) == ("2026-05-17", "submitted", "2027-04-17", "due")
-    assert rows[("2026-04-piano-group", "l02")]["plan"] == "overdue"
+    # Conservatory Annex 2.1: the plan covers the year after the course; no text gives it a due date,
+    # so it is only submitted or not, never due or overdue. p. 6.7: the report one year after the course.
+    assert (piano["plan"], piano["report_due"], piano["report"]) == ("submitted", "2027-04-17", "due")
+    assert "plan_due" not in piano
+    assert rows[("2026-04-piano-group", "l02")]["plan"] == "not submitted"
     choir = rows[("2026-09-choir-individual", "l01")]
-    assert (choir["plan_due"], choir["plan"], choir["report_due"]) == ("2026-11-01", "overdue", "2027-10-02")
-    assert rows[("2025-10-tor-kk", "l01")]["plan_due"] == ""   # Order 95 asks for no plan; the Conservatory does
+    assert (choir["plan"], choir["report_due"]) == ("not submitted", "2027-10-02")
+    assert not [r for r in rows.values() if r["plan"] in ("overdue", "due", "submitted late")]
+    assert rows[("2025-10-tor-kk", "l01")]["plan"] == ""   # Order 95 asks for no plan; the Conservatory does
     only = _rows("post-course", "--org", "conservatory")
     assert {r["listener"] for r in only} == {"l01", "l02", "l03"} and len(only) == 4
 

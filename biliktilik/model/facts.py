@@ -128,7 +128,6 @@ class ListenerFacts:
     completed: dt.date | None = None
     certificate_valid_until: dt.date | None = None
     support_until: dt.date | None = None
-    post_course_plan_due: dt.date | None = None
     post_course_report_due: dt.date | None = None
     retake_from: dt.date | None = None
     retake_until: dt.date | None = None
@@ -270,8 +269,6 @@ def _dates(lf: ListenerFacts, cohort: dict) -> None:
         months = rules.value("post_course_support_months")
         if months:
             lf.support_until = add_months(end, months)
-        if rules.value("post_course_plan"):
-            lf.post_course_plan_due = end + dt.timedelta(days=30)
         report = rules.value("post_course_report_due_months")
         if report:
             lf.post_course_report_due = add_months(end, report)
@@ -553,14 +550,26 @@ def reassessment(facts: Facts, lf: ListenerFacts) -> Reassessment | None:
 
 @dataclass
 class Support:
-    plan_due: dt.date | None
+    """A graduate's post-course support year.
+
+    ``plan_wanted``: the organisation asks for an individual plan (Conservatory Annex 2.1). The plan
+    covers the support year (``completed`` .. ``support_until``); no text sets a date by which it is
+    due, so it has none: it is only submitted (``plan_submitted``) or not yet.
+    ``report_due``: the day the report is due (Conservatory p. 6.7: one year after the course)."""
+    plan_wanted: bool
     plan_submitted: dt.date | None
     report_due: dt.date | None
     report_submitted: dt.date | None
     support_until: dt.date | None
 
     def status(self, what: str, today: dt.date) -> str | None:
-        due, done = (self.plan_due, self.plan_submitted) if what == "plan" else (self.report_due, self.report_submitted)
+        """'submitted', 'not submitted' (the plan, which has no due date), 'submitted late', 'overdue',
+        'due'; None when the organisation does not ask for it."""
+        if what == "plan":
+            if not self.plan_wanted:
+                return None
+            return "submitted" if self.plan_submitted is not None else "not submitted"
+        due, done = self.report_due, self.report_submitted
         if due is None:
             return None
         if done is not None:
@@ -574,7 +583,8 @@ def post_course_support(lf: ListenerFacts) -> Support | None:
         return None
     pc = lf.data.get("post_course") if isinstance(lf.data.get("post_course"), dict) else {}
     plan, report = pc.get("plan"), pc.get("report")
-    return Support(lf.post_course_plan_due, plan if isinstance(plan, dt.date) else None,
+    wanted = bool(lf.rules is not None and lf.rules.value("post_course_plan"))
+    return Support(wanted, plan if isinstance(plan, dt.date) and wanted else None,
                    lf.post_course_report_due, report if isinstance(report, dt.date) else None, lf.support_until)
 
 

@@ -279,11 +279,11 @@ def _post_course(ds, facts, year, org, cohort):
         rows.append({"cohort": lf.cohort.id, "listener": lf.data.get("id"), "name": _name(lf.data),
                      "organisation": _org_name(ds, lf.cohort.data.get("organisation")),
                      "completed": lf.completed, "support_until": support.support_until,
-                     "plan_due": support.plan_due, "plan": _STATUS.get(support.status("plan", facts.today)),
+                     "plan": _STATUS.get(support.status("plan", facts.today)),
                      "report_due": support.report_due, "report": _STATUS.get(support.status("report", facts.today)),
                      "source": cite(lf.rules.post_course_support_months if lf.rules else None)})
     rows.sort(key=lambda r: (r["support_until"], r["cohort"], r["listener"]))
-    columns = _columns("post-course", "cohort", "listener", "name", "completed", "support_until", "plan_due", "plan",
+    columns = _columns("post-course", "cohort", "listener", "name", "completed", "support_until", "plan",
                        "report_due", "report", "source")
     return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course")
 
