@@ -37,7 +37,8 @@ def test_dates_from_the_rule_sets():
     start = cert.get("issued") or dt.date(2025, 10, 17)
     assert lf.certificate_valid_until == dt.date(start.year + 3, start.month, start.day) - dt.timedelta(days=1)
     failed = facts.by_ref["2025-10-tor-kk/l06"]
-    assert (failed.retake_from, failed.retake_until) == (dt.date(2025, 10, 18), dt.date(2026, 10, 17))
+    assert failed.retake_from == dt.date(2025, 10, 18)              # the day after the course; no end (p. 31.1)
+    assert not hasattr(failed, "retake_until")
     piano = facts.by_ref["2026-04-piano-group/l01"]                # the Conservatory wants a report after a year
     assert piano.post_course_report_due == dt.date(2027, 4, 17)
 
@@ -91,3 +92,38 @@ def test_iin_checksum():
     broken = valid[:-1] + str((int(valid[-1]) + 1) % 10)
     assert "check digit" in iin.problem(broken)
     assert iin.problem("12345") == "an IIN has 12 digits"
+
+
+def test_validity_starts_where_each_organisations_text_says():
+    """Conservatory p. 5.5: "three years from the day the course ended"; the Order 95 defaults
+    (p. 33) count from the issue day. Validity windows are local days at +05:00."""
+    from biliktilik.model.facts import certificate_validity
+
+    rules = _checked().facts.rules
+    knk, nit = rules["conservatory"], rules["center-nit"]
+    assert str(knk.certificate_validity_from) == "Conservatory rules, p. 5.5"
+    assert str(nit.certificate_validity_from) == "Order 95, p. 33"
+    # a certificate issued three weeks after the course ended on 17 April 2026
+    v = certificate_validity(dt.date(2026, 5, 8), knk, dt.date(2026, 4, 17))
+    assert (v.first_day, v.last_day) == (dt.date(2026, 4, 17), dt.date(2029, 4, 16))
+    assert v.valid_from.isoformat() == "2026-04-17T00:00:00+05:00"
+    assert v.valid_until.isoformat() == "2029-04-16T23:59:59+05:00"
+    v = certificate_validity(dt.date(2026, 5, 8), nit, dt.date(2026, 4, 17))
+    assert (v.first_day, v.last_day) == (dt.date(2026, 5, 8), dt.date(2029, 5, 7))
+    # the listener facts use the same function
+    facts = validate(DATA, use_cache=False, on=TODAY).facts
+    choir = facts.by_ref["2026-09-choir-individual/l01"]          # the course ended 2 October 2026
+    assert choir.certificate_valid_until == dt.date(2029, 10, 1)
+
+
+def test_a_conservatory_certificate_issued_late_counts_from_the_course_end(tmp_path):
+    import shutil
+
+    work = tmp_path / "data"
+    shutil.copytree(DATA, work)
+    f = work / "cohorts" / "2026-09-choir-individual.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "issued: 2026-10-02" in text
+    f.write_text(text.replace("issued: 2026-10-02", "issued: 2026-10-20"), encoding="utf-8")
+    facts = validate(work, use_cache=False, on=TODAY).facts
+    assert facts.by_ref["2026-09-choir-individual/l01"].certificate_valid_until == dt.date(2029, 10, 1)

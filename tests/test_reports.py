@@ -153,10 +153,12 @@ def test_reassessment_who_may_retake_and_until_when():
                          ("2026-04-piano-group", "l04"), ("2026-06-kazguu-teaching", "l03")}
     assert rows[("2025-10-tor-kk", "l06")]["status"] == "re-taken, passed"
     assert rows[("2025-10-tor-kk", "l06")]["retakes"] == "2026-02-tor-ru/l04"
-    assert rows[("2025-10-tor-kk", "l05")]["status"] == "the year has passed"
-    assert (rows[("2026-02-tor-ru", "l03")]["until"], rows[("2026-02-tor-ru", "l03")]["status"]) == ("2027-02-20", "may re-take")
+    # Order 95 p. 31.1: at most once a year, with no end: two years after the course she still may
+    assert (rows[("2025-10-tor-kk", "l05")]["from"], rows[("2025-10-tor-kk", "l05")]["status"]) == ("2025-10-18", "may re-take")
+    assert (rows[("2026-02-tor-ru", "l03")]["from"], rows[("2026-02-tor-ru", "l03")]["status"]) == ("2026-02-21", "may re-take")
+    assert "until" not in rows[("2026-02-tor-ru", "l03")]
     assert rows[("2026-04-piano-group", "l04")]["source"] == "Conservatory rules, p. 5.7"
-    assert {r["listener"] for r in _rows("reassessment", "--year", "2027")} == {"l03", "l04"}
+    assert {(r["cohort"], r["listener"]) for r in _rows("reassessment", "--year", "2027")} == set(rows) - {("2025-10-tor-kk", "l06")}
 
 
 def test_programmes_not_monitored_in_three_years():

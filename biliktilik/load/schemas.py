@@ -61,6 +61,7 @@ RULES = {
     "attendance_min": _rule({"type": "float", "min": 0.0, "max": 1.0}),
     "final_test_min": _rule({"type": "float", "min": 0.0, "max": 1.0}),
     "certificate_validity_years": _rule({"type": "integer", "min": 1}),
+    "certificate_validity_from": _rule({"type": "string", "allowed": ["issued", "course_end"]}),
     "certificate_signer": _rule(BILINGUAL),
     "certificate_seal": _rule(BILINGUAL),
     "certificate_shows_hours": _rule({"type": "boolean"}),

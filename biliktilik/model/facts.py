@@ -85,12 +85,25 @@ class Validity:
         return "valid"
 
 
-def certificate_validity(issued: dt.date, rules: Rules | None) -> Validity:
-    """The one rule for how long a certificate is valid: from its issue day through the day before
-    the same date ``certificate_validity_years`` later (Order 95 p. 33: three years), in Kazakhstan
-    time. Without that rule in the organisation's rule set the certificate has no end."""
+VALIDITY_STARTS = ("issued", "course_end")
+"""The values of the rule ``certificate_validity_from``: the day the certificate is issued, or the
+day the course (internship) ended."""
+
+
+def certificate_validity(issued: dt.date, rules: Rules | None, course_end: dt.date | None = None) -> Validity:
+    """The one rule for how long a certificate is valid, in Kazakhstan time (UTC+5) local days.
+
+    It starts on the day the organisation's rule ``certificate_validity_from`` names: ``issued``
+    (Order 95 p. 33 as the defaults read it) or ``course_end`` (Conservatory p. 5.5: "three years from
+    the day the course ended"); ``course_end`` falls back to ``issued`` when the end is not known. It
+    runs through the day before the same date ``certificate_validity_years`` later (three years);
+    without that rule the certificate has no end.
+
+    ``issued``, ``course_end``: calendar days; returns a :class:`Validity`."""
     years = rules.value("certificate_validity_years") if rules is not None else None
-    return Validity(issued, add_years(issued, years) - dt.timedelta(days=1) if years else None)
+    start_from = rules.value("certificate_validity_from", "issued") if rules is not None else "issued"
+    first = course_end if start_from == "course_end" and isinstance(course_end, dt.date) else issued
+    return Validity(first, add_years(first, years) - dt.timedelta(days=1) if years else None)
 
 
 def add_working_days(d: dt.date, days: int) -> dt.date:
@@ -129,8 +142,7 @@ class ListenerFacts:
     certificate_valid_until: dt.date | None = None
     support_until: dt.date | None = None
     post_course_report_due: dt.date | None = None
-    retake_from: dt.date | None = None
-    retake_until: dt.date | None = None
+    retake_from: dt.date | None = None  # the first day a re-assessment may be taken (the day after the course)
 
     @property
     def ref(self) -> str:
@@ -265,7 +277,7 @@ def _dates(lf: ListenerFacts, cohort: dict) -> None:
         certificate = lf.data.get("certificate")
         start = certificate.get("issued") if isinstance(certificate, dict) else None
         start = start if isinstance(start, dt.date) else end
-        lf.certificate_valid_until = certificate_validity(start, rules).last_day
+        lf.certificate_valid_until = certificate_validity(start, rules, end).last_day
         months = rules.value("post_course_support_months")
         if months:
             lf.support_until = add_months(end, months)
@@ -273,10 +285,9 @@ def _dates(lf: ListenerFacts, cohort: dict) -> None:
         if report:
             lf.post_course_report_due = add_months(end, report)
     elif lf.outcome == "reference":
-        per_year = rules.value("reassessment_per_year")
-        if per_year:
+        if rules.value("reassessment_per_year"):
+            # Order 95 p. 31.1, Conservatory p. 5.7: at most once a year; no text ends the right to it
             lf.retake_from = end + dt.timedelta(days=1)
-            lf.retake_until = add_years(end, 1)
 
 
 def fitting_hours_classes(prog: dict, rules: Rules | None) -> list[dict]:
@@ -529,23 +540,33 @@ def work_off_table(rule: Rule | None) -> list[TableIssue]:
 
 @dataclass
 class Reassessment:
-    status: str  # open (may re-take until retake_until), retaken (passed), retaken-failed, expired
+    """Where a listener who got a reference stands with re-assessment.
+
+    ``status``: 'open' (may re-take from ``next_from``), 'retaking' (a re-take not yet assessed),
+    'retaken' (a re-take passed), 'retaken-failed' (may re-take again from ``next_from``).
+    ``next_from``: the first day of the next re-assessment: the day after the course, or, after
+    re-takes, the day one year after the last one started (at most once a year; no end date:
+    Order 95 p. 31.1, Conservatory p. 5.7 limit how often, not how long after the course)."""
+    status: str
     retakes: list[ListenerFacts]
+    next_from: dt.date | None = None
 
 
 def reassessment(facts: Facts, lf: ListenerFacts) -> Reassessment | None:
-    """Whether a listener who got a reference may still re-take the assessment (once a year, p. 31)."""
-    if lf.outcome != "reference" or lf.retake_until is None:
+    """A listener's re-assessment (see :class:`Reassessment`); None unless they got a reference under
+    a rule set that allows re-assessment (``reassessment_per_year``)."""
+    if lf.outcome != "reference" or lf.retake_from is None:
         return None
     retakes = sorted(facts.retakes_of(lf.ref), key=lambda r: (r.cohort.data.get("start") or dt.date.min, r.ref))
+    starts = [r.cohort.data["start"] for r in retakes if isinstance(r.cohort.data.get("start"), dt.date)]
+    next_from = max(lf.retake_from, add_years(max(starts), 1)) if starts else lf.retake_from
     if any(r.passed for r in retakes):
-        return Reassessment("retaken", retakes)
+        return Reassessment("retaken", retakes, None)
     if retakes and all(r.outcome is not None for r in retakes):
-        status = "retaken-failed" if lf.retake_until >= facts.today else "expired"
-        return Reassessment(status, retakes)
+        return Reassessment("retaken-failed", retakes, next_from)
     if retakes:
-        return Reassessment("retaking", retakes)
-    return Reassessment("open" if lf.retake_until >= facts.today else "expired", retakes)
+        return Reassessment("retaking", retakes, None)
+    return Reassessment("open", retakes, next_from)
 
 
 @dataclass

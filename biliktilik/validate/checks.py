@@ -13,7 +13,7 @@ import datetime as dt
 from biliktilik.validate import form_checks
 from biliktilik.validate import ledger_checks
 from biliktilik.load.dataset import Dataset, Record
-from biliktilik.model.facts import Facts, fitting_hours_classes, work_off
+from biliktilik.model.facts import Facts, add_years, fitting_hours_classes, work_off
 from biliktilik.findings import Finding
 from biliktilik.model.rules import Rule
 
@@ -493,16 +493,15 @@ def _retake(ds, facts: Facts, lf, out):
     if original.outcome == "expelled":
         out.add(lf.cohort, path, "warning", "listener.retake-expelled", f"'{ref}' was expelled; a re-take needs a new agreement")
     start = lf.cohort.data.get("start")
-    if original.retake_until and isinstance(start, dt.date) and start > original.retake_until:
-        out.add(lf.cohort, path, "error", "listener.retake-late",
-                f"the re-assessment on {start} is after {original.retake_until}, a year after the course", rule)
     if original.completed and isinstance(start, dt.date) and start <= original.completed:
         out.add(lf.cohort, path, "error", "listener.retake-early",
                 f"the re-take starts {start}, before the original course ended ({original.completed})")
+    # Order 95 p. 31.1, Conservatory p. 5.7: at most N re-assessments a year; no limit on how long after
+    # the course. "A year": any two re-assessments starting less than a year apart fall in one year.
     if rule is not None and isinstance(start, dt.date):
-        others = sorted((o.cohort.data.get("start"), o.ref) for o in facts.retakes_of(ref)
+        others = sorted(o.cohort.data.get("start") for o in facts.retakes_of(ref)
                         if isinstance(o.cohort.data.get("start"), dt.date))
-        within = [s for s, r in others if abs((s - start).days) < 365]
+        within = [s for s in others if s < add_years(start, 1) and start < add_years(s, 1)]
         if len(within) > rule.value:
             out.add(lf.cohort, path, "error", "listener.retake-count",
                     f"{len(within)} re-assessments of '{ref}' within a year; at most {rule.value} a year", rule)
