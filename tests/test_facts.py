@@ -86,6 +86,40 @@ def test_date_helpers():
     assert add_working_days(dt.date(2026, 11, 20), 5) == dt.date(2026, 11, 27)  # Friday + 5 working days
 
 
+def test_working_days_know_kazakhstan_holidays_and_transferred_days_off():
+    """Expected days worked out by hand from the law on holidays (a holiday on a weekend moves the
+    day off to the next working day) and the Government's 2024 transfer (Sat 4 May worked, Wed 8 May off)."""
+    # Fri 20 March 2026: Nauryz 21-23 March (Sat, Sun, Mon), so 24 and 25 March are days off too
+    assert add_working_days(dt.date(2026, 3, 20), 5) == dt.date(2026, 4, 1)
+    # Thu 30 April 2026: 1 May (Fri), 7 May (Thu), 9 May (Sat -> Mon 11 May off)
+    assert add_working_days(dt.date(2026, 4, 30), 5) == dt.date(2026, 5, 12)
+    # Thu 2 May 2024: Sat 4 May a working day by decree, 7, 8 (transferred), 9 May off
+    assert add_working_days(dt.date(2024, 5, 2), 5) == dt.date(2024, 5, 13)
+    # Mon 14 December 2026: 16 December (Wed) Independence Day
+    assert add_working_days(dt.date(2026, 12, 14), 5) == dt.date(2026, 12, 22)
+    # Fri 23 October 2026: 25 October (Sun) Republic Day -> Mon 26 October off
+    assert add_working_days(dt.date(2026, 10, 23), 5) == dt.date(2026, 11, 2)
+    # Fri 3 July 2026: 6 July (Mon) Capital Day
+    assert add_working_days(dt.date(2026, 7, 3), 5) == dt.date(2026, 7, 13)
+
+
+def test_the_nobd_deadline_of_a_cohort_ending_before_nauryz(tmp_path):
+    """Order 95 p. 19: NOBD data within 5 working days of the course end; the rule uses the holidays."""
+    import shutil
+
+    from biliktilik.model.facts import cohort_deadline
+
+    work = tmp_path / "data"
+    shutil.copytree(DATA, work)
+    f = work / "cohorts" / "2026-02-tor-ru.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "end: 2026-02-20" in text
+    f.write_text(text.replace("end: 2026-02-20", "end: 2026-03-20"), encoding="utf-8")
+    checked = validate(work, use_cache=False, on=TODAY)
+    due = cohort_deadline(checked.facts, checked.dataset.cohorts["2026-02-tor-ru"], "nobd")
+    assert (due.date, str(due.rule)) == (dt.date(2026, 4, 1), "Order 95, p. 19")
+
+
 def test_iin_checksum():
     valid = iin.make(dt.date(1985, 3, 14), True, 1037)
     assert iin.problem(valid) is None

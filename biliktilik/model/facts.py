@@ -106,11 +106,31 @@ def certificate_validity(issued: dt.date, rules: Rules | None, course_end: dt.da
     return Validity(first, add_years(first, years) - dt.timedelta(days=1) if years else None)
 
 
+@lru_cache(maxsize=1)
+def _kz_calendar():
+    import holidays  # the `holidays` package: Kazakhstan's public holidays and days off
+
+    return holidays.country_holidays("KZ")
+
+
+def is_working_day(d: dt.date) -> bool:
+    """Whether a calendar day is a working day in Kazakhstan: Monday-Friday, except public holidays,
+    the days off that replace a holiday falling on a weekend, and the days off the Government moves
+    by decree (a Saturday it makes a working day in exchange is one). The calendar is the
+    `holidays` package's Kazakhstan calendar (law "On holidays in the Republic of Kazakhstan",
+    Labour Code, the Government's yearly transfer decrees); religious holidays of future years are
+    that package's estimates until the Government announces their dates."""
+    return _kz_calendar().is_working_day(d)
+
+
+@lru_cache(maxsize=8192)
 def add_working_days(d: dt.date, days: int) -> dt.date:
-    """Monday-Friday working days (public holidays are not in the rule sets)."""
+    """The day ``days`` Kazakhstan working days after ``d`` (see :func:`is_working_day`): every
+    "N working days" rule (Order 95 p. 19: NOBD data within 5 working days of the course end).
+    ``d`` itself is not counted; ``days`` <= 0 returns ``d``."""
     while days > 0:
         d += dt.timedelta(days=1)
-        if d.weekday() < 5:
+        if is_working_day(d):
             days -= 1
     return d
 
