@@ -161,3 +161,15 @@ def test_a_conservatory_certificate_issued_late_counts_from_the_course_end(tmp_p
     f.write_text(text.replace("issued: 2026-10-02", "issued: 2026-10-20"), encoding="utf-8")
     facts = validate(work, use_cache=False, on=TODAY).facts
     assert facts.by_ref["2026-09-choir-individual/l01"].certificate_valid_until == dt.date(2029, 10, 1)
+
+
+def test_the_holders_gender_from_the_record_or_the_patronymic():
+    from biliktilik.model.certificates import holder_gender
+
+    assert holder_gender({"name": {"patronymic": "Серікқызы"}}) == "f"
+    assert holder_gender({"name": {"patronymic": "Ерболұлы"}}) == "m"
+    assert holder_gender({"name": {"patronymic": "Игоревна"}}) == "f"
+    assert holder_gender({"name": {"patronymic": "Олегович"}}) == "m"
+    assert holder_gender({"name": {"patronymic": "Ильинична"}}) == "f"
+    assert holder_gender({"name": {"surname": "Ли", "given": "Анна"}}) is None          # no patronymic
+    assert holder_gender({"name": {"surname": "Ли", "given": "Анна"}, "gender": "f"}) == "f"

@@ -224,6 +224,9 @@ LISTENER = {"type": "dict", "schema": {
     "id": {**ID, "required": True},
     "name": {**PERSON, "required": True},
     "iin": {**IIN, "required": True},
+    # f | m: the grammatical gender of the Russian wording of a filled certificate (прошла / прошёл);
+    # needed only where the patronymic does not tell it (biliktilik.model.certificates.holder_gender)
+    "gender": {"type": "string", "allowed": ["f", "m"]},
     "employer": {**TEXT, "required": True},
     "position": {**TEXT, "required": True},
     "phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": "a phone number"}},

@@ -15,6 +15,7 @@ from biliktilik.validate import ledger_checks
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, add_years, fitting_hours_classes, work_off
 from biliktilik.findings import Finding
+from biliktilik.model.certificates import holder_gender
 from biliktilik.model.rules import Rule
 
 _OUTCOME_TEXT = {
@@ -430,6 +431,10 @@ def _listeners(ds, facts: Facts, out: _Out):
         _retake(ds, facts, lf, out)
         _staff_checks(lf, facts, out)
         cert = l.get("certificate")
+        if isinstance(cert, dict) and holder_gender(l) is None:
+            out.add(cohort, path + ("name",), "error", "listener.gender",
+                    "the patronymic does not tell whether the certificate says прошёл or прошла; "
+                    "add gender: f or gender: m to the listener")
         if isinstance(cert, dict) and not lf.passed and not (lf.failures and recorded in ("certificate", "internship_certificate")):  # else said above
             out.add(cohort, path + ("certificate",), "error", "listener.certificate",
                     f"a certificate is recorded but the record gives {_OUTCOME_TEXT.get(lf.outcome, 'no outcome yet')}")
