@@ -44,7 +44,7 @@ from markupsafe import Markup, escape
 
 from biliktilik.project import ROOT
 from biliktilik.texts import text_of
-from biliktilik.model.certificates import certificate_facts, fingerprint
+from biliktilik.model.certificates import certificate_facts, fingerprint, holder_gender
 from biliktilik.findings import BuildError, InvalidData
 from generators.kit.addresses import verification_url
 from generators.kit.pdfdraw import Document, Face, FormBlock, Subset, TextStyle, text_ops, wrap
@@ -183,6 +183,31 @@ def logo_svg(short: str) -> Markup:
         f'font-size="{size:.2f}" fill="#1f3a68">{escape(short)}</text></svg>')
 
 
+def scale_words(programme: dict) -> dict[int, str]:
+    """{grade: its Kazakh word} from the programme's assessment scales (``assessment.*.scale``: the seed
+    programme's «5» үздік, «4» жақсы, «3» қанағаттанарлық), lower-cased; the first scale naming a grade wins."""
+    out: dict[int, str] = {}
+    assessment = programme.get("assessment") if isinstance(programme.get("assessment"), dict) else {}
+    for part in assessment.values():
+        for row in (part.get("scale") or []) if isinstance(part, dict) else []:
+            if isinstance(row, dict) and isinstance(row.get("grade"), int) and isinstance(row.get("label"), str):
+                out.setdefault(row["grade"], row["label"].strip().lower())
+    return out
+
+
+def grade_text(grade, own: dict[int, str]) -> str:
+    """A module's grade with its words, Kazakh / Russian: "5 (үздік / отлично)". The Kazakh word from the
+    programme's scale (``own``, :func:`scale_words`), else ``grade_words`` of the label file; the Russian
+    from the label file. A grade without words, or no grade ("—"), is printed as it is."""
+    if not isinstance(grade, int):
+        return str(grade)
+    labels = _labels()
+    kk = own.get(grade) or (labels["kk"].get("grade_words") or {}).get(grade)
+    ru = (labels["ru"].get("grade_words") or {}).get(grade)
+    words = " / ".join(w for w in (kk, ru) if w)
+    return f"{grade} ({words})" if words else str(grade)
+
+
 def _void(cert: dict) -> dict | None:
     labels = _labels()
     revoked = cert.get("revoked")
@@ -219,6 +244,7 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
                 "signer": signer if isinstance(signer, dict) else (org.get("head") or {}).get("title") or {},
                 "seal": seal if isinstance(seal, dict) else {"kk": "", "ru": ""},
             }
+        own_words = scale_words(lf.programme.data)
         titles_ru = {str(m.get("number")): m.get("title_ru")
                      for m in ((lf.programme.data.get("thematic_plan") or {}).get("modules") or [])}
         modules = [{"number": m["number"], "title": m["title"], "title_ru": titles_ru.get(m["number"]),
@@ -229,6 +255,7 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "modules": modules, "module_hours": sum(m["hours"] for m in modules if isinstance(m["hours"], int)),
             "enterprise": cf.get("enterprise"),
             "period": f"{start:%d.%m.%Y} – {end:%d.%m.%Y}" if start and end and cf.get("enterprise") else "",
+            "gender": holder_gender(lf.data),  # прошёл / прошла: one form per programme and gender
         }
         holder = " ".join(p for p in (cf["holder"].get("surname"), cf["holder"].get("given"),
                                       cf["holder"].get("patronymic")) if p)
@@ -236,7 +263,7 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
         void = _void(cert)
         person = {
             "number": cf["number"], "holder": holder, "issued": issued_text(issued),
-            "grades": [m["grade"] if m["grade"] is not None else "—" for m in cf["modules"]],
+            "grades": [grade_text(m["grade"], own_words) if m["grade"] is not None else "—" for m in cf["modules"]],
             "url": verification_url(site_url, cert["token"]), "fingerprint": fingerprint(cf), "void": void,
         }
         out.append(Certificate(lf.cohort.id, oid, str(cf["number"]), cf["kind"], void is None, issued, form, person))
@@ -376,7 +403,7 @@ class Renderer:
 def _values(c: Certificate) -> dict[str, str]:
     """What is printed in each slot of ``c``'s form."""
     p = c.person
-    values = {"number-c": p["number"], "number-a": f"№ {p['number']}", "holder-c": p["holder"],
+    values = {"number-c": p["number"], "number-ru-c": p["number"], "number-a": f"№ {p['number']}", "holder-c": p["holder"],
               "holder-a": p["holder"], "fingerprint-c": p["fingerprint"], "fingerprint-a": p["fingerprint"],
               "url-c": p["url"], "url-a": p["url"]}
     for suffix in ("c", "a"):
@@ -501,7 +528,7 @@ def render_cohort(renderer: Renderer, certs: list[Certificate], cohort: str, bla
                 if name.startswith("qr-"):
                     page.ops.append(qr_ops(matrix, slot.x, slot.y, slot.w, h))
                 elif name in vals:
-                    size = page.fitted(vals[name], slot.style, slot.w) if name.startswith("holder-") else None
+                    size = page.fitted(vals[name], slot.style, slot.w) if name.startswith(("holder-", "grade-")) else None
                     page.text(vals[name], slot.style, slot.x, slot.y, slot.w, size)
             page.void(c.person["void"])
             _emit(single, page, form, i)

@@ -4,7 +4,8 @@
   listed on the page ``forms/`` of each language.
 - Filled forms hold personal data and go to ``print/forms/`` only:
   ``print/forms/<cohort>/<listener>-application.pdf`` (and ``-post-course-plan``, ``-post-course-report``,
-  ``-internship-reference``, ``-internship-certificate``), ``print/forms/<org>/staff-applications-<year>.pdf``
+  ``-internship-reference``; the internship certificate, Annex 6, is made once with its QR code by
+  generators/certificate_pdfs.py), ``print/forms/<org>/staff-applications-<year>.pdf``
   (``.ru.pdf`` for the Russian version), ``print/forms/<org>/acknowledgement-sheet-trainers.pdf``; a filled form is in
   the language of its cohort.
 

@@ -99,7 +99,9 @@ def certs_from_entries(entries: list[dict], facts) -> list[Cert]:
         stored = json.loads(e["facts"])
         issued = e["issued"]
         rules = facts.rules.get((stored.get("organisation") or {}).get("id"))
-        out.append(Cert(e["number"], e["token"], stored, e["status_index"], certificate_validity(issued, rules),
+        end = stored.get("end")
+        end = dt.date.fromisoformat(end) if isinstance(end, str) and len(end) == 10 else None
+        out.append(Cert(e["number"], e["token"], stored, e["status_index"], certificate_validity(issued, rules, end),
                         e.get("revoked"), e.get("replaced_by"), tokens.get(e.get("replaced_by")), e.get("replaces"),
                         e.get("hash"), tokens.get(e.get("replaces"))))
     return out

@@ -317,3 +317,65 @@ def test_the_certificates_command_explains_bad_input(tmp_path):
     proc = run_cli("certificates", "--cohort", "2027-01-preschool", "--print", tmp_path / "p")
     assert proc.returncode == 1 and "no issued certificates" in proc.stderr and "biliktilik issue" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "p").exists()
+
+
+# --------------------------------------------------------------------------- wording of the filled certificates
+
+# the holder's gender as the patronymic tells it (-қызы, -вна: she; -ұлы, -вич: he), chosen by hand
+_HOLDERS = {"Серікқызы": "прошла", "Ерболұлы": "прошёл", "Петровна": "прошла", "Сергеевич": "прошёл",
+            "Амангелдіұлы": "прошёл", "Жұмабекқызы": "прошла"}
+
+
+def test_the_russian_wording_follows_the_holders_gender(built, issued):
+    seen = set()
+    for c in issued:
+        patronymic = c["lf"].data["name"].get("patronymic")
+        whole = " ".join(page_texts(pdf_path(built, c)))
+        assert "(-ла)" not in whole and "(а)" not in squash(whole), c["number"]
+        if patronymic in _HOLDERS:
+            verb = _HOLDERS[patronymic]
+            other = "прошёл" if verb == "прошла" else "прошла"
+            assert verb in whole and other not in whole, (c["number"], patronymic)
+            seen.add(patronymic)
+            if not c["internship"]:
+                assert ("продемонстрировала" in whole) == (verb == "прошла") and "продемонстрировал" in whole
+    assert seen == set(_HOLDERS)
+
+
+def test_the_registration_number_is_on_the_kazakh_and_the_russian_line(built, issued):
+    for c in issued:
+        first = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf_path(built, c)), "-"],
+                               capture_output=True, text=True, check=True).stdout
+        kk = [line for line in first.splitlines() if "Тіркеу нөмірі" in line]
+        ru = [line for line in first.splitlines() if "Регистрационный номер" in line]
+        assert len(kk) == 1 and c["number"] in kk[0], (c["number"], kk)
+        assert len(ru) == 1 and c["number"] in ru[0], (c["number"], ru)
+
+
+def test_grades_are_printed_with_their_words(built, issued):
+    """The seed programme's scale: «5» үздік, «4» жақсы, «3» қанағаттанарлық (programme 003, project
+    work); the Russian words of the five-point system: отлично, хорошо, удовлетворительно."""
+    words = {5: "үздік/отлично", 4: "жақсы/хорошо", 3: "қанағаттанарлық/удовлетворительно"}
+    checked = 0
+    for c in issued:
+        if c["internship"]:
+            continue
+        annex = squash(page_texts(pdf_path(built, c))[1])
+        for number, grade in (c["lf"].data.get("grades") or {}).items():
+            assert f"{grade}({words[grade]})" in annex, (c["number"], number, grade)
+            checked += 1
+    assert checked >= 40
+
+
+def test_one_internship_certificate_per_intern_and_it_has_the_qr_code(built, issued, decoded):
+    interns = [c for c in issued if c["internship"]]
+    assert interns
+    for c in interns:
+        assert [len(codes) for codes in decoded[c["number"]]] == [1]
+        cohort, lid = c["lf"].cohort.id, c["lf"].data["id"]
+        assert not list((built / "print" / "forms").rglob(f"{cohort}/{lid}-internship-certificate*.pdf"))
+        everywhere = [p for p in (built / "print").rglob("*.pdf")
+                      if "Annex 6" not in p.name and p != pdf_path(built, c) and "certificates" not in p.parts
+                      and squash(c["holder"]) in squash(" ".join(page_texts(p)))
+                      and "тағылымдамадан өткендігін растайды".replace(" ", "") in squash(" ".join(page_texts(p)))]
+        assert not everywhere, everywhere

@@ -37,7 +37,8 @@ def test_dates_from_the_rule_sets():
     start = cert.get("issued") or dt.date(2025, 10, 17)
     assert lf.certificate_valid_until == dt.date(start.year + 3, start.month, start.day) - dt.timedelta(days=1)
     failed = facts.by_ref["2025-10-tor-kk/l06"]
-    assert (failed.retake_from, failed.retake_until) == (dt.date(2025, 10, 18), dt.date(2026, 10, 17))
+    assert failed.retake_from == dt.date(2025, 10, 18)              # the day after the course; no end (p. 31.1)
+    assert not hasattr(failed, "retake_until")
     piano = facts.by_ref["2026-04-piano-group/l01"]                # the Conservatory wants a report after a year
     assert piano.post_course_report_due == dt.date(2027, 4, 17)
 
@@ -85,9 +86,90 @@ def test_date_helpers():
     assert add_working_days(dt.date(2026, 11, 20), 5) == dt.date(2026, 11, 27)  # Friday + 5 working days
 
 
+def test_working_days_know_kazakhstan_holidays_and_transferred_days_off():
+    """Expected days worked out by hand from the law on holidays (a holiday on a weekend moves the
+    day off to the next working day) and the Government's 2024 transfer (Sat 4 May worked, Wed 8 May off)."""
+    # Fri 20 March 2026: Nauryz 21-23 March (Sat, Sun, Mon), so 24 and 25 March are days off too
+    assert add_working_days(dt.date(2026, 3, 20), 5) == dt.date(2026, 4, 1)
+    # Thu 30 April 2026: 1 May (Fri), 7 May (Thu), 9 May (Sat -> Mon 11 May off)
+    assert add_working_days(dt.date(2026, 4, 30), 5) == dt.date(2026, 5, 12)
+    # Thu 2 May 2024: Sat 4 May a working day by decree, 7, 8 (transferred), 9 May off
+    assert add_working_days(dt.date(2024, 5, 2), 5) == dt.date(2024, 5, 13)
+    # Mon 14 December 2026: 16 December (Wed) Independence Day
+    assert add_working_days(dt.date(2026, 12, 14), 5) == dt.date(2026, 12, 22)
+    # Fri 23 October 2026: 25 October (Sun) Republic Day -> Mon 26 October off
+    assert add_working_days(dt.date(2026, 10, 23), 5) == dt.date(2026, 11, 2)
+    # Fri 3 July 2026: 6 July (Mon) Capital Day
+    assert add_working_days(dt.date(2026, 7, 3), 5) == dt.date(2026, 7, 13)
+
+
+def test_the_nobd_deadline_of_a_cohort_ending_before_nauryz(tmp_path):
+    """Order 95 p. 19: NOBD data within 5 working days of the course end; the rule uses the holidays."""
+    import shutil
+
+    from biliktilik.model.facts import cohort_deadline
+
+    work = tmp_path / "data"
+    shutil.copytree(DATA, work)
+    f = work / "cohorts" / "2026-02-tor-ru.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "end: 2026-02-20" in text
+    f.write_text(text.replace("end: 2026-02-20", "end: 2026-03-20"), encoding="utf-8")
+    checked = validate(work, use_cache=False, on=TODAY)
+    due = cohort_deadline(checked.facts, checked.dataset.cohorts["2026-02-tor-ru"], "nobd")
+    assert (due.date, str(due.rule)) == (dt.date(2026, 4, 1), "Order 95, p. 19")
+
+
 def test_iin_checksum():
     valid = iin.make(dt.date(1985, 3, 14), True, 1037)
     assert iin.problem(valid) is None
     broken = valid[:-1] + str((int(valid[-1]) + 1) % 10)
     assert "check digit" in iin.problem(broken)
     assert iin.problem("12345") == "an IIN has 12 digits"
+
+
+def test_validity_starts_where_each_organisations_text_says():
+    """Conservatory p. 5.5: "three years from the day the course ended"; the Order 95 defaults
+    (p. 33) count from the issue day. Validity windows are local days at +05:00."""
+    from biliktilik.model.facts import certificate_validity
+
+    rules = _checked().facts.rules
+    knk, nit = rules["conservatory"], rules["center-nit"]
+    assert str(knk.certificate_validity_from) == "Conservatory rules, p. 5.5"
+    assert str(nit.certificate_validity_from) == "Order 95, p. 33"
+    # a certificate issued three weeks after the course ended on 17 April 2026
+    v = certificate_validity(dt.date(2026, 5, 8), knk, dt.date(2026, 4, 17))
+    assert (v.first_day, v.last_day) == (dt.date(2026, 4, 17), dt.date(2029, 4, 16))
+    assert v.valid_from.isoformat() == "2026-04-17T00:00:00+05:00"
+    assert v.valid_until.isoformat() == "2029-04-16T23:59:59+05:00"
+    v = certificate_validity(dt.date(2026, 5, 8), nit, dt.date(2026, 4, 17))
+    assert (v.first_day, v.last_day) == (dt.date(2026, 5, 8), dt.date(2029, 5, 7))
+    # the listener facts use the same function
+    facts = validate(DATA, use_cache=False, on=TODAY).facts
+    choir = facts.by_ref["2026-09-choir-individual/l01"]          # the course ended 2 October 2026
+    assert choir.certificate_valid_until == dt.date(2029, 10, 1)
+
+
+def test_a_conservatory_certificate_issued_late_counts_from_the_course_end(tmp_path):
+    import shutil
+
+    work = tmp_path / "data"
+    shutil.copytree(DATA, work)
+    f = work / "cohorts" / "2026-09-choir-individual.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "issued: 2026-10-02" in text
+    f.write_text(text.replace("issued: 2026-10-02", "issued: 2026-10-20"), encoding="utf-8")
+    facts = validate(work, use_cache=False, on=TODAY).facts
+    assert facts.by_ref["2026-09-choir-individual/l01"].certificate_valid_until == dt.date(2029, 10, 1)
+
+
+def test_the_holders_gender_from_the_record_or_the_patronymic():
+    from biliktilik.model.certificates import holder_gender
+
+    assert holder_gender({"name": {"patronymic": "Серікқызы"}}) == "f"
+    assert holder_gender({"name": {"patronymic": "Ерболұлы"}}) == "m"
+    assert holder_gender({"name": {"patronymic": "Игоревна"}}) == "f"
+    assert holder_gender({"name": {"patronymic": "Олегович"}}) == "m"
+    assert holder_gender({"name": {"patronymic": "Ильинична"}}) == "f"
+    assert holder_gender({"name": {"surname": "Ли", "given": "Анна"}}) is None          # no patronymic
+    assert holder_gender({"name": {"surname": "Ли", "given": "Анна"}, "gender": "f"}) == "f"

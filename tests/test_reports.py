@@ -134,11 +134,15 @@ def test_post_course_support_of_each_graduate():
     assert rows[("2025-10-tor-kk", "l01")]["support_until"] == "2026-10-17"   # one calendar year (p. 36)
     assert ("2025-10-tor-kk", "l05") not in rows                               # no certificate, no support
     piano = rows[("2026-04-piano-group", "l01")]
-    assert (piano["plan_due"], piano["plan"], piano["report_due"], piano["report"]) == ("2026-05-17", "submitted", "2027-04-17", "due")
-    assert rows[("2026-04-piano-group", "l02")]["plan"] == "overdue"
+    # Conservatory Annex 2.1: the plan covers the year after the course; no text gives it a due date,
+    # so it is only submitted or not, never due or overdue. p. 6.7: the report one year after the course.
+    assert (piano["plan"], piano["report_due"], piano["report"]) == ("submitted", "2027-04-17", "due")
+    assert "plan_due" not in piano
+    assert rows[("2026-04-piano-group", "l02")]["plan"] == "not submitted"
     choir = rows[("2026-09-choir-individual", "l01")]
-    assert (choir["plan_due"], choir["plan"], choir["report_due"]) == ("2026-11-01", "overdue", "2027-10-02")
-    assert rows[("2025-10-tor-kk", "l01")]["plan_due"] == ""   # Order 95 asks for no plan; the Conservatory does
+    assert (choir["plan"], choir["report_due"]) == ("not submitted", "2027-10-02")
+    assert not [r for r in rows.values() if r["plan"] in ("overdue", "due", "submitted late")]
+    assert rows[("2025-10-tor-kk", "l01")]["plan"] == ""   # Order 95 asks for no plan; the Conservatory does
     only = _rows("post-course", "--org", "conservatory")
     assert {r["listener"] for r in only} == {"l01", "l02", "l03"} and len(only) == 4
 
@@ -149,10 +153,12 @@ def test_reassessment_who_may_retake_and_until_when():
                          ("2026-04-piano-group", "l04"), ("2026-06-kazguu-teaching", "l03")}
     assert rows[("2025-10-tor-kk", "l06")]["status"] == "re-taken, passed"
     assert rows[("2025-10-tor-kk", "l06")]["retakes"] == "2026-02-tor-ru/l04"
-    assert rows[("2025-10-tor-kk", "l05")]["status"] == "the year has passed"
-    assert (rows[("2026-02-tor-ru", "l03")]["until"], rows[("2026-02-tor-ru", "l03")]["status"]) == ("2027-02-20", "may re-take")
+    # Order 95 p. 31.1: at most once a year, with no end: two years after the course she still may
+    assert (rows[("2025-10-tor-kk", "l05")]["from"], rows[("2025-10-tor-kk", "l05")]["status"]) == ("2025-10-18", "may re-take")
+    assert (rows[("2026-02-tor-ru", "l03")]["from"], rows[("2026-02-tor-ru", "l03")]["status"]) == ("2026-02-21", "may re-take")
+    assert "until" not in rows[("2026-02-tor-ru", "l03")]
     assert rows[("2026-04-piano-group", "l04")]["source"] == "Conservatory rules, p. 5.7"
-    assert {r["listener"] for r in _rows("reassessment", "--year", "2027")} == {"l03", "l04"}
+    assert {(r["cohort"], r["listener"]) for r in _rows("reassessment", "--year", "2027")} == set(rows) - {("2025-10-tor-kk", "l06")}
 
 
 def test_programmes_not_monitored_in_three_years():

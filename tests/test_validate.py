@@ -160,3 +160,18 @@ def test_missing_data_folder_is_a_finding(tmp_path):
     assert proc.returncode == 1
     (f,) = json.loads(proc.stdout)
     assert f["code"] == "data.missing"
+
+
+def test_a_late_retake_is_allowed_a_second_within_a_year_is_not(tmp_path):
+    """Order 95 p. 31.1 (and Conservatory p. 5.7): re-assessment at most once a year; no text
+    limits how long after the course it may be. 2025-10-tor-kk ended 2025-10-17."""
+    case = ROOT / "tests" / "broken" / "retake-late"
+    work = _case_data(case, tmp_path)
+    (work / "data" / "cohorts" / "again.yaml").unlink()
+    _, found = findings_json(cwd=work)
+    assert not [f for f in found if f["file"] == "data/cohorts/late.yaml"]   # 16 months after: fine
+    work = _case_data(case, tmp_path / "both")
+    _, found = findings_json(cwd=work)
+    both = sorted((f["file"], f["code"], f["source"]) for f in found if f["code"].startswith("listener.retake"))
+    assert both == [("data/cohorts/again.yaml", "listener.retake-count", "Order 95, p. 31.1"),
+                    ("data/cohorts/late.yaml", "listener.retake-count", "Order 95, p. 31.1")]

@@ -61,6 +61,7 @@ RULES = {
     "attendance_min": _rule({"type": "float", "min": 0.0, "max": 1.0}),
     "final_test_min": _rule({"type": "float", "min": 0.0, "max": 1.0}),
     "certificate_validity_years": _rule({"type": "integer", "min": 1}),
+    "certificate_validity_from": _rule({"type": "string", "allowed": ["issued", "course_end"]}),
     "certificate_signer": _rule(BILINGUAL),
     "certificate_seal": _rule(BILINGUAL),
     "certificate_shows_hours": _rule({"type": "boolean"}),
@@ -223,6 +224,9 @@ LISTENER = {"type": "dict", "schema": {
     "id": {**ID, "required": True},
     "name": {**PERSON, "required": True},
     "iin": {**IIN, "required": True},
+    # f | m: the grammatical gender of the Russian wording of a filled certificate (прошла / прошёл);
+    # needed only where the patronymic does not tell it (biliktilik.model.certificates.holder_gender)
+    "gender": {"type": "string", "allowed": ["f", "m"]},
     "employer": {**TEXT, "required": True},
     "position": {**TEXT, "required": True},
     "phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": "a phone number"}},

@@ -20,6 +20,29 @@ def person_name(name: dict) -> str:
     return " ".join(p for p in (name.get("surname"), name.get("given"), name.get("patronymic")) if p)
 
 
+# patronymic endings that tell the holder's gender: Russian -вич/-ич (m), -вна/-чна/-инична (f);
+# Kazakh -ұлы/-улы (m, "son of"), -қызы/-кызы (f, "daughter of"); Azerbaijani-style оглы/кызы
+_MALE_ENDINGS = ("вич", "ич", "ұлы", "улы", "оглы", "уулу")
+_FEMALE_ENDINGS = ("вна", "чна", "қызы", "кызы", "гызы")
+
+
+def holder_gender(listener: dict) -> str | None:
+    """'f' or 'm': the grammatical gender of the Russian wording about a listener (прошла / прошёл).
+
+    The record's ``gender`` when given; else told by the patronymic's ending (-вич/-ич, -ұлы/-улы:
+    'm'; -вна/-чна, -қызы/-кызы: 'f', case-insensitive); None when neither tells (no patronymic, or
+    another ending): the validator then asks for ``gender``."""
+    gender = listener.get("gender")
+    if gender in ("f", "m"):
+        return gender
+    patronymic = ((listener.get("name") or {}).get("patronymic") or "").strip().lower()
+    if patronymic.endswith(_FEMALE_ENDINGS):
+        return "f"
+    if patronymic.endswith(_MALE_ENDINGS):
+        return "m"
+    return None
+
+
 def holder_name(listener: dict) -> str:
     return person_name(listener.get("name") or {})
 

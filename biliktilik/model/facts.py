@@ -85,19 +85,52 @@ class Validity:
         return "valid"
 
 
-def certificate_validity(issued: dt.date, rules: Rules | None) -> Validity:
-    """The one rule for how long a certificate is valid: from its issue day through the day before
-    the same date ``certificate_validity_years`` later (Order 95 p. 33: three years), in Kazakhstan
-    time. Without that rule in the organisation's rule set the certificate has no end."""
+VALIDITY_STARTS = ("issued", "course_end")
+"""The values of the rule ``certificate_validity_from``: the day the certificate is issued, or the
+day the course (internship) ended."""
+
+
+def certificate_validity(issued: dt.date, rules: Rules | None, course_end: dt.date | None = None) -> Validity:
+    """The one rule for how long a certificate is valid, in Kazakhstan time (UTC+5) local days.
+
+    It starts on the day the organisation's rule ``certificate_validity_from`` names: ``issued``
+    (Order 95 p. 33 as the defaults read it) or ``course_end`` (Conservatory p. 5.5: "three years from
+    the day the course ended"); ``course_end`` falls back to ``issued`` when the end is not known. It
+    runs through the day before the same date ``certificate_validity_years`` later (three years);
+    without that rule the certificate has no end.
+
+    ``issued``, ``course_end``: calendar days; returns a :class:`Validity`."""
     years = rules.value("certificate_validity_years") if rules is not None else None
-    return Validity(issued, add_years(issued, years) - dt.timedelta(days=1) if years else None)
+    start_from = rules.value("certificate_validity_from", "issued") if rules is not None else "issued"
+    first = course_end if start_from == "course_end" and isinstance(course_end, dt.date) else issued
+    return Validity(first, add_years(first, years) - dt.timedelta(days=1) if years else None)
 
 
+@lru_cache(maxsize=1)
+def _kz_calendar():
+    import holidays  # the `holidays` package: Kazakhstan's public holidays and days off
+
+    return holidays.country_holidays("KZ")
+
+
+def is_working_day(d: dt.date) -> bool:
+    """Whether a calendar day is a working day in Kazakhstan: Monday-Friday, except public holidays,
+    the days off that replace a holiday falling on a weekend, and the days off the Government moves
+    by decree (a Saturday it makes a working day in exchange is one). The calendar is the
+    `holidays` package's Kazakhstan calendar (law "On holidays in the Republic of Kazakhstan",
+    Labour Code, the Government's yearly transfer decrees); religious holidays of future years are
+    that package's estimates until the Government announces their dates."""
+    return _kz_calendar().is_working_day(d)
+
+
+@lru_cache(maxsize=8192)
 def add_working_days(d: dt.date, days: int) -> dt.date:
-    """Monday-Friday working days (public holidays are not in the rule sets)."""
+    """The day ``days`` Kazakhstan working days after ``d`` (see :func:`is_working_day`): every
+    "N working days" rule (Order 95 p. 19: NOBD data within 5 working days of the course end).
+    ``d`` itself is not counted; ``days`` <= 0 returns ``d``."""
     while days > 0:
         d += dt.timedelta(days=1)
-        if d.weekday() < 5:
+        if is_working_day(d):
             days -= 1
     return d
 
@@ -128,10 +161,8 @@ class ListenerFacts:
     completed: dt.date | None = None
     certificate_valid_until: dt.date | None = None
     support_until: dt.date | None = None
-    post_course_plan_due: dt.date | None = None
     post_course_report_due: dt.date | None = None
-    retake_from: dt.date | None = None
-    retake_until: dt.date | None = None
+    retake_from: dt.date | None = None  # the first day a re-assessment may be taken (the day after the course)
 
     @property
     def ref(self) -> str:
@@ -266,20 +297,17 @@ def _dates(lf: ListenerFacts, cohort: dict) -> None:
         certificate = lf.data.get("certificate")
         start = certificate.get("issued") if isinstance(certificate, dict) else None
         start = start if isinstance(start, dt.date) else end
-        lf.certificate_valid_until = certificate_validity(start, rules).last_day
+        lf.certificate_valid_until = certificate_validity(start, rules, end).last_day
         months = rules.value("post_course_support_months")
         if months:
             lf.support_until = add_months(end, months)
-        if rules.value("post_course_plan"):
-            lf.post_course_plan_due = end + dt.timedelta(days=30)
         report = rules.value("post_course_report_due_months")
         if report:
             lf.post_course_report_due = add_months(end, report)
     elif lf.outcome == "reference":
-        per_year = rules.value("reassessment_per_year")
-        if per_year:
+        if rules.value("reassessment_per_year"):
+            # Order 95 p. 31.1, Conservatory p. 5.7: at most once a year; no text ends the right to it
             lf.retake_from = end + dt.timedelta(days=1)
-            lf.retake_until = add_years(end, 1)
 
 
 def fitting_hours_classes(prog: dict, rules: Rules | None) -> list[dict]:
@@ -532,35 +560,57 @@ def work_off_table(rule: Rule | None) -> list[TableIssue]:
 
 @dataclass
 class Reassessment:
-    status: str  # open (may re-take until retake_until), retaken (passed), retaken-failed, expired
+    """Where a listener who got a reference stands with re-assessment.
+
+    ``status``: 'open' (may re-take from ``next_from``), 'retaking' (a re-take not yet assessed),
+    'retaken' (a re-take passed), 'retaken-failed' (may re-take again from ``next_from``).
+    ``next_from``: the first day of the next re-assessment: the day after the course, or, after
+    re-takes, the day one year after the last one started (at most once a year; no end date:
+    Order 95 p. 31.1, Conservatory p. 5.7 limit how often, not how long after the course)."""
+    status: str
     retakes: list[ListenerFacts]
+    next_from: dt.date | None = None
 
 
 def reassessment(facts: Facts, lf: ListenerFacts) -> Reassessment | None:
-    """Whether a listener who got a reference may still re-take the assessment (once a year, p. 31)."""
-    if lf.outcome != "reference" or lf.retake_until is None:
+    """A listener's re-assessment (see :class:`Reassessment`); None unless they got a reference under
+    a rule set that allows re-assessment (``reassessment_per_year``)."""
+    if lf.outcome != "reference" or lf.retake_from is None:
         return None
     retakes = sorted(facts.retakes_of(lf.ref), key=lambda r: (r.cohort.data.get("start") or dt.date.min, r.ref))
+    starts = [r.cohort.data["start"] for r in retakes if isinstance(r.cohort.data.get("start"), dt.date)]
+    next_from = max(lf.retake_from, add_years(max(starts), 1)) if starts else lf.retake_from
     if any(r.passed for r in retakes):
-        return Reassessment("retaken", retakes)
+        return Reassessment("retaken", retakes, None)
     if retakes and all(r.outcome is not None for r in retakes):
-        status = "retaken-failed" if lf.retake_until >= facts.today else "expired"
-        return Reassessment(status, retakes)
+        return Reassessment("retaken-failed", retakes, next_from)
     if retakes:
-        return Reassessment("retaking", retakes)
-    return Reassessment("open" if lf.retake_until >= facts.today else "expired", retakes)
+        return Reassessment("retaking", retakes, None)
+    return Reassessment("open", retakes, next_from)
 
 
 @dataclass
 class Support:
-    plan_due: dt.date | None
+    """A graduate's post-course support year.
+
+    ``plan_wanted``: the organisation asks for an individual plan (Conservatory Annex 2.1). The plan
+    covers the support year (``completed`` .. ``support_until``); no text sets a date by which it is
+    due, so it has none: it is only submitted (``plan_submitted``) or not yet.
+    ``report_due``: the day the report is due (Conservatory p. 6.7: one year after the course)."""
+    plan_wanted: bool
     plan_submitted: dt.date | None
     report_due: dt.date | None
     report_submitted: dt.date | None
     support_until: dt.date | None
 
     def status(self, what: str, today: dt.date) -> str | None:
-        due, done = (self.plan_due, self.plan_submitted) if what == "plan" else (self.report_due, self.report_submitted)
+        """'submitted', 'not submitted' (the plan, which has no due date), 'submitted late', 'overdue',
+        'due'; None when the organisation does not ask for it."""
+        if what == "plan":
+            if not self.plan_wanted:
+                return None
+            return "submitted" if self.plan_submitted is not None else "not submitted"
+        due, done = self.report_due, self.report_submitted
         if due is None:
             return None
         if done is not None:
@@ -574,7 +624,8 @@ def post_course_support(lf: ListenerFacts) -> Support | None:
         return None
     pc = lf.data.get("post_course") if isinstance(lf.data.get("post_course"), dict) else {}
     plan, report = pc.get("plan"), pc.get("report")
-    return Support(lf.post_course_plan_due, plan if isinstance(plan, dt.date) else None,
+    wanted = bool(lf.rules is not None and lf.rules.value("post_course_plan"))
+    return Support(wanted, plan if isinstance(plan, dt.date) and wanted else None,
                    lf.post_course_report_due, report if isinstance(report, dt.date) else None, lf.support_until)
 
 

@@ -519,16 +519,17 @@ def listener_forms(ds: Dataset, facts: Facts, lf: ListenerFacts) -> list[Filled]
 def listener_specs(org_id: str, lf: ListenerFacts) -> list[tuple[str, FormSpec]]:
     """(role, form) of the filled forms a listener's record gives: an application (unless the organisation's
     staff apply by a list), the post-course plan and report where the organisation wants them (and the
-    listener passed), the internship reference and certificate."""
+    listener passed), the internship reference. Never the internship certificate (Annex 6): that is
+    the one official certificate with its QR code, made with the other certificates."""
     roles = []
     if not _has_list(org_id):
         roles.append("application-abroad" if lf.programme.data.get("abroad") else "application")
     if lf.passed and lf.rules is not None and lf.rules.value("post_course_plan"):
         roles += ["post-course-plan", "post-course-report"]
     if isinstance(lf.data.get("internship"), dict):
+        # the internship certificate (Annex 6) is issued once, with its number and QR code, by the
+        # certificates (generators/certificate_pdfs.py); a filled form here would be a second one
         roles.append("internship-reference")
-        if lf.outcome == "internship_certificate":
-            roles.append("internship-certificate")
     out = []
     for role in roles:
         spec = spec_for(org_id, role)

@@ -279,11 +279,11 @@ def _post_course(ds, facts, year, org, cohort):
         rows.append({"cohort": lf.cohort.id, "listener": lf.data.get("id"), "name": _name(lf.data),
                      "organisation": _org_name(ds, lf.cohort.data.get("organisation")),
                      "completed": lf.completed, "support_until": support.support_until,
-                     "plan_due": support.plan_due, "plan": _STATUS.get(support.status("plan", facts.today)),
+                     "plan": _STATUS.get(support.status("plan", facts.today)),
                      "report_due": support.report_due, "report": _STATUS.get(support.status("report", facts.today)),
                      "source": cite(lf.rules.post_course_support_months if lf.rules else None)})
     rows.sort(key=lambda r: (r["support_until"], r["cohort"], r["listener"]))
-    columns = _columns("post-course", "cohort", "listener", "name", "completed", "support_until", "plan_due", "plan",
+    columns = _columns("post-course", "cohort", "listener", "name", "completed", "support_until", "plan",
                        "report_due", "report", "source")
     return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course")
 
@@ -316,15 +316,16 @@ def _reassessment(ds, facts, year, org, cohort):
         r = factsmod.reassessment(facts, lf)
         if r is None:
             continue
-        if year is not None and not (lf.retake_from.year <= year <= lf.retake_until.year):
+        taken = {x.cohort.data.get("start").year for x in r.retakes if isinstance(x.cohort.data.get("start"), dt.date)}
+        if year is not None and not (year in taken or (r.next_from is not None and r.next_from.year <= year)):
             continue
         rule = lf.rules.reassessment_per_year if lf.rules else None
         rows.append({"cohort": lf.cohort.id, "listener": lf.data.get("id"), "name": _name(lf.data),
                      "organisation": _org_name(ds, lf.cohort.data.get("organisation")),
-                     "from": lf.retake_from, "until": lf.retake_until, "status": _STATUS[r.status],
+                     "from": r.next_from, "status": _STATUS[r.status],
                      "retakes": [x.ref for x in r.retakes], "source": cite(rule)})
-    rows.sort(key=lambda x: (x["until"], x["cohort"], x["listener"]))
-    columns = _columns("reassessment", "cohort", "listener", "name", "from", "until", "status", "retakes", "source")
+    rows.sort(key=lambda x: (x["from"] or dt.date.max, x["cohort"], x["listener"]))
+    columns = _columns("reassessment", "cohort", "listener", "name", "from", "status", "retakes", "source")
     return Report("reassessment", _TITLES["reassessment"], columns, rows, facts.today, sources=_sources(rows), name="reassessment")
 
 

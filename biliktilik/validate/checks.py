@@ -14,8 +14,9 @@ from biliktilik.validate import form_checks
 from biliktilik.validate import ledger_checks
 from biliktilik.validate import text_checks
 from biliktilik.load.dataset import Dataset, Record
-from biliktilik.model.facts import Facts, fitting_hours_classes, work_off
+from biliktilik.model.facts import Facts, add_years, fitting_hours_classes, work_off
 from biliktilik.findings import Finding
+from biliktilik.model.certificates import holder_gender
 from biliktilik.model.rules import Rule
 
 _OUTCOME_TEXT = {
@@ -432,6 +433,10 @@ def _listeners(ds, facts: Facts, out: _Out):
         _retake(ds, facts, lf, out)
         _staff_checks(lf, facts, out)
         cert = l.get("certificate")
+        if isinstance(cert, dict) and holder_gender(l) is None:
+            out.add(cohort, path + ("name",), "error", "listener.gender",
+                    "the patronymic does not tell whether the certificate says прошёл or прошла; "
+                    "add gender: f or gender: m to the listener")
         if isinstance(cert, dict) and not lf.passed and not (lf.failures and recorded in ("certificate", "internship_certificate")):  # else said above
             out.add(cohort, path + ("certificate",), "error", "listener.certificate",
                     f"a certificate is recorded but the record gives {_OUTCOME_TEXT.get(lf.outcome, 'no outcome yet')}")
@@ -495,16 +500,15 @@ def _retake(ds, facts: Facts, lf, out):
     if original.outcome == "expelled":
         out.add(lf.cohort, path, "warning", "listener.retake-expelled", f"'{ref}' was expelled; a re-take needs a new agreement")
     start = lf.cohort.data.get("start")
-    if original.retake_until and isinstance(start, dt.date) and start > original.retake_until:
-        out.add(lf.cohort, path, "error", "listener.retake-late",
-                f"the re-assessment on {start} is after {original.retake_until}, a year after the course", rule)
     if original.completed and isinstance(start, dt.date) and start <= original.completed:
         out.add(lf.cohort, path, "error", "listener.retake-early",
                 f"the re-take starts {start}, before the original course ended ({original.completed})")
+    # Order 95 p. 31.1, Conservatory p. 5.7: at most N re-assessments a year; no limit on how long after
+    # the course. "A year": any two re-assessments starting less than a year apart fall in one year.
     if rule is not None and isinstance(start, dt.date):
-        others = sorted((o.cohort.data.get("start"), o.ref) for o in facts.retakes_of(ref)
+        others = sorted(o.cohort.data.get("start") for o in facts.retakes_of(ref)
                         if isinstance(o.cohort.data.get("start"), dt.date))
-        within = [s for s, r in others if abs((s - start).days) < 365]
+        within = [s for s in others if s < add_years(start, 1) and start < add_years(s, 1)]
         if len(within) > rule.value:
             out.add(lf.cohort, path, "error", "listener.retake-count",
                     f"{len(within)} re-assessments of '{ref}' within a year; at most {rule.value} a year", rule)

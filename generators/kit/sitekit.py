@@ -396,6 +396,8 @@ def rule_value(rule, lang: str) -> list[str]:
         return [years_text(v, lang)]
     if key == "monitoring_interval_years":
         return [_value(lang, key, v=v, years=years_text(v, lang))]
+    if key == "certificate_validity_from":
+        return [_SITE[lang]["rule_values"][key].get(v, str(v))]
     if key in ("certificate_signer", "certificate_seal"):
         return [text_of(v, lang)]
     if key in ("certificate_shows_hours", "certificate_qr", "post_course_plan"):
