@@ -182,10 +182,12 @@ def _issue(out: Path, cohorts: dict[str, tuple[str, list[str]]], r: random.Rando
     numbers = recorded_numbers(ds)  # issue_in_memory left the new certificates on the records in memory
     extra: dict[str, list[str]] = {}  # listener ref -> lines under its certificate
     replaced = revoked = 0
+    every_replace = min(REPLACE_EVERY, max(5, len(entries) // 3))  # a small set still has some of each
+    every_revoke = min(REVOKE_EVERY, max(4, len(entries) // 3 - 1))
     for i, e in enumerate(list(entries)):
         lf = facts.by_ref[e["listener"]]
         cert = lf.data["certificate"]
-        if i % REPLACE_EVERY == REPLACE_EVERY - 1:
+        if i % every_replace == every_replace - 1:
             old = json.loads(e["facts"])
             old["holder"]["surname"] = old["holder"]["surname"] + "в"  # the misspelling the correction fixes
             e["hash"], e["facts"] = facts_hash(old), canonical(old).decode("utf-8")
@@ -198,7 +200,7 @@ def _issue(out: Path, cohorts: dict[str, tuple[str, list[str]]], r: random.Rando
                             "status_index": len(entries), "replaces": e["number"], "hash": facts_hash(new),
                             "facts": canonical(new).decode("utf-8")})
             replaced += 1
-        elif i % REVOKE_EVERY == REVOKE_EVERY - 1:
+        elif i % every_revoke == every_revoke - 1:
             on = min(e["issued"] + dt.timedelta(days=30), facts.today)
             e["revoked"] = {"date": on, "reason": REVOKE_REASON}
             cert["revoked"] = e["revoked"]

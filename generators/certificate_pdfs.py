@@ -757,6 +757,7 @@ def files(ctx):
             for rel, data in cached:
                 ctx.print.write(rel, data)  # refuses a path twice
             advance(len(group))
+        log.info("certificates: %d certificate(s), %d of %d cohort(s) rendered", len(certs), len(todo), len(groups))
         if not todo:
             return
         _JOB = (Renderer(), groups, positions)
