@@ -31,6 +31,7 @@ import datetime as dt
 import io
 import json
 import logging
+import multiprocessing
 import math
 import re
 from dataclasses import dataclass, field
@@ -739,6 +740,69 @@ def render_all(ds, facts, site_url: str, **options) -> dict[str, bytes]:
     return out
 
 
+CACHE_KIND = "certificates"
+PARALLEL_FROM = 4  # cohorts to render; below this a pool costs more than it saves
+_JOB: tuple | None = None  # (renderer, groups, positions): set before the worker processes fork
+
+
+def _cohort_files(i: int) -> list[tuple[str, bytes]]:
+    """(rel, PDF) of cohort ``i``: each certificate with its annex, the cohort's batch, and the
+    variable fields for the blank forms, sorted by path."""
+    renderer, groups, positions = _JOB
+    cid, certs = groups[i]
+    out = sorted(render_cohort(renderer, certs, cid).items())
+    if positions is not None:
+        out += sorted(render_cohort(renderer, certs, cid, blank=True, positions=positions).items())
+    return out
+
+
 def files(ctx):
-    for rel, data in iter_files(ctx.dataset, ctx.facts, ctx.site_url):
-        ctx.print.write(rel, data)  # refuses a path twice
+    """print/certificates/ of a build, cohort by cohort: a cohort whose certificates (with their status,
+    the site address and the code through the cache's code version) are in ``ctx.cache`` is written back
+    from there; the others are rendered by ``ctx.jobs`` worker processes (fork), and each cohort's PDFs
+    are written as soon as they are made, so memory holds a few cohorts' PDFs, never all of them."""
+    global _JOB
+    from biliktilik.progress import QUIET
+
+    cache, progress = getattr(ctx, "cache", None), getattr(ctx, "progress", None) or QUIET
+    workers = getattr(ctx, "jobs", 1) or 1
+    certs = collect(ctx.dataset, ctx.facts, ctx.site_url)
+    by_cohort: dict[str, list[Certificate]] = {}
+    for c in certs:
+        by_cohort.setdefault(c.cohort, []).append(c)
+    groups = [(cid, by_cohort[cid]) for cid in sorted(by_cohort)]
+    positions = load_positions() if any(c.in_force for c in certs) else None
+    keys = [cache.key(CACHE_KIND, ctx.site_url, cid, group, positions is not None) for cid, group in groups] \
+        if cache is not None else [None] * len(groups)
+    todo = []
+    with progress.stage("certificate PDFs", total=len(certs)) as advance:
+        for i, (cid, group) in enumerate(groups):
+            cached = cache.get(CACHE_KIND, keys[i]) if cache is not None else None
+            if cached is None:
+                todo.append(i)
+                continue
+            for rel, data in cached:
+                ctx.print.write(rel, data)  # refuses a path twice
+            advance(len(group))
+        log.info("certificates: %d certificate(s), %d of %d cohort(s) rendered", len(certs), len(todo), len(groups))
+        if not todo:
+            return
+        _JOB = (Renderer(), groups, positions)
+        try:
+            def done(i, produced):
+                for rel, data in produced:
+                    ctx.print.write(rel, data)
+                if cache is not None:
+                    cache.put(CACHE_KIND, keys[i], produced)
+                advance(len(groups[i][1]))
+                log.info("certificates: %s: %d certificate(s)", groups[i][0], len(groups[i][1]))
+
+            if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+                for i in todo:
+                    done(i, _cohort_files(i))
+            else:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for i, produced in zip(todo, pool.imap(_cohort_files, todo)):
+                        done(i, produced)
+        finally:
+            _JOB = None

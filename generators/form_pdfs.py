@@ -279,17 +279,31 @@ def pages(ctx):
 
 
 def files(ctx):
+    """site/forms/: every blank form; print/forms/: every listener's filled forms only when the build
+    asks for them (``build --forms``: ``ctx.filled_forms``), streamed to disk as they are rendered by
+    ``ctx.jobs`` processes. Staff print a cohort's forms with ``biliktilik forms --cohort``."""
+    from biliktilik.progress import QUIET
+
+    progress = getattr(ctx, "progress", None) or QUIET
+    workers = getattr(ctx, "jobs", 1) or 1
     renderer = Renderer()
-    cache = pdf_cache(ctx)
-    for rel, data in sorted(renderer.pdfs(blank_jobs(ctx.dataset, ctx.facts), cache).items()):
-        ctx.site.write(rel, data)
+    cache = pdf_cache(ctx) if getattr(ctx, "cache", None) is not None else None
+    blank = blank_jobs(ctx.dataset, ctx.facts)
+    with progress.stage("blank forms", total=len(blank)) as advance:
+        for rel, data in renderer.iter_pdfs(blank, cache, workers):
+            ctx.site.write(rel, data)
+            advance()
+    if not getattr(ctx, "filled_forms", True):
+        log.info("forms: %d blank; filled forms not rendered (build --forms, or biliktilik forms --cohort)", len(blank))
+        return
     jobs, skipped = filled_jobs(ctx.dataset, ctx.facts)
-    produced = renderer.pdfs(jobs, cache)
-    for rel, data in sorted(produced.items()):
-        ctx.print.write(rel, data)
+    with progress.stage("filled forms", total=len(jobs)) as advance:
+        for rel, data in renderer.iter_pdfs(jobs, cache, workers):
+            ctx.print.write(rel, data)
+            advance()
     ctx.print.write(f"{FORMS}/index.html", _print_index(jobs, skipped))
     log.info("forms: %d blank, %d filled, %d not filled (see the validator's form.missing-field)",
-             len(F.specs()) * len(LANGUAGES), len(produced), len(skipped))
+             len(blank), len(jobs), len(skipped))
 
 
 def _print_index(jobs, skipped) -> str:

@@ -273,7 +273,7 @@ def json_file(value) -> bytes:
 
 # -- output --------------------------------------------------------------------------------
 
-PARALLEL_FROM = 2000  # certificates; below this, worker processes cost more than they save
+PARALLEL_FROM = 400  # certificates to render; below this, worker processes cost more than they save
 
 
 class Publisher:
@@ -334,7 +334,8 @@ class Publisher:
                                                         csp=self.csp, domain=domain))
 
 
-_JOB: tuple | None = None  # (publisher, certs, root): set before the worker processes fork
+_JOB: tuple | None = None  # (publisher, groups, root, cache, keys): set before the worker processes fork
+CACHE_KIND = "verification"
 
 
 def _write_file(path: str, content: bytes):
@@ -345,33 +346,52 @@ def _write_file(path: str, content: bytes):
         os.close(fd)
 
 
-def _work(span):
-    pub, certs, root = _JOB
-    for cert in certs[span[0]:span[1]]:
+def _write_group(root: str, files: list[tuple[str, bytes]]):
+    for rel, content in files:
+        folder = os.path.join(root, os.path.dirname(rel))
         try:
-            os.mkdir(os.path.join(root, "v", cert.token))
+            os.mkdir(folder)
         except FileExistsError:
             pass
-        for rel, content in pub.files_of(cert):
-            _write_file(os.path.join(root, rel), content)
-    return span[1] - span[0]
+        _write_file(os.path.join(root, rel), content)
+
+
+def _render_group(i: int) -> int:
+    """Render, sign and write the certificates of group ``i`` (one cohort); keep them in the cache."""
+    pub, groups, root, cache, keys = _JOB
+    files = [f for cert in groups[i] for f in pub.files_of(cert)]
+    _write_group(root, files)
+    if cache is not None:
+        cache.put(CACHE_KIND, keys[i], files)
+    return len(groups[i])
+
+
+def group_key(cache, pub: "Publisher", certs: list[Cert]) -> str:
+    """The cache key of a group's files: everything they are made from (each certificate with its
+    status and links, the site address, the issuer's public key and demo flag, the build date that
+    the page shows, the templates and code through the cache's code version)."""
+    return cache.key(CACHE_KIND, pub.site_url, pub.did, signing.did_document(pub.issuer, pub.did), pub.issuer.demo,
+                     pub.as_of, certs)
 
 
 def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, workers: int | None = None,
-            as_of: dt.date | None = None):
-    """Write every certificate's files and the shared ones into ``site`` (a biliktilik.output.Output).
+            as_of: dt.date | None = None, cache=None, progress=None):
+    """Write every certificate's files and the shared ones into ``site`` (a biliktilik.build.output.Output).
 
-    Many certificates are shared among worker processes (fork), which write straight into
-    the site's staging folder; the paths are claimed in the writer first, so a path that
-    another generator wrote is still refused."""
+    Certificates are grouped by cohort (``facts["cohort"]``); a group whose key (``group_key``) is in
+    ``cache`` (a biliktilik.build.cache.OutputCache, or None) is written back from there, the others
+    are rendered and signed, shared among ``workers`` processes (fork; default all cores) that write
+    straight into the site's staging folder, one group at a time, so memory does not grow with the
+    number of certificates. All paths are claimed in the writer first, so a path another generator
+    wrote is still refused. ``progress``: a biliktilik.progress.Progress."""
     global _JOB
+    from biliktilik.progress import QUIET
+
+    progress = progress or QUIET
     pub = Publisher(site_url, issuer, site.write, as_of=as_of)
     pub.shared(certs)
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if len(certs) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for cert in certs:
-            pub.certificate(cert)
-        return pub
+    workers = workers if workers is not None else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                                   else os.cpu_count() or 1)
     written = site.written
     for cert in certs:
         for name in ("index.html", "credential.jwt", "credential.json"):
@@ -380,20 +400,38 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
                 raise BuildError(f"two outputs want the same file {site.name}/{key}")
             written.add(key)
     os.makedirs(os.path.join(site.root, "v"), exist_ok=True)
-    step = max(200, len(certs) // (workers * 8))
-    spans = [(i, min(i + step, len(certs))) for i in range(0, len(certs), step)]
-    _JOB = (pub, certs, str(site.root))
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = sum(pool.imap_unordered(_work, spans))
-    finally:
-        _JOB = None
-    if done != len(certs):
-        raise BuildError(f"verification pages: {done} of {len(certs)} certificates written")
+    by_cohort: dict[str, list[Cert]] = {}
+    for cert in certs:
+        by_cohort.setdefault(str(cert.facts.get("cohort")), []).append(cert)
+    groups = [by_cohort[c] for c in sorted(by_cohort)]
+    keys = [group_key(cache, pub, g) for g in groups] if cache is not None else [None] * len(groups)
+    root = str(site.root)
+    todo = []
+    with progress.stage("verification pages", total=len(certs)) as advance:
+        for i, group in enumerate(groups):
+            files = cache.get(CACHE_KIND, keys[i]) if cache is not None else None
+            if files is None:
+                todo.append(i)
+            else:
+                _write_group(root, files)
+                advance(len(group))
+        _JOB = (pub, groups, root, cache, keys)
+        try:
+            n_todo = sum(len(groups[i]) for i in todo)
+            if n_todo < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+                for i in todo:
+                    advance(_render_group(i))
+            else:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for n in pool.imap_unordered(_render_group, todo):
+                        advance(n)
+        finally:
+            _JOB = None
+    log.info("verification: %d certificate(s), %d of %d cohort group(s) rendered", len(certs), len(todo), len(groups))
     return pub
 
 
 def files(ctx):
     certs = collect(ctx.dataset, ctx.facts)
-    publish(certs, ctx.site_url, signing.load_issuer(), ctx.site)
-    log.info("verification: %d page(s)", len(certs))
+    publish(certs, ctx.site_url, signing.load_issuer(), ctx.site, workers=getattr(ctx, "jobs", None),
+            cache=getattr(ctx, "cache", None), progress=getattr(ctx, "progress", None))

@@ -70,7 +70,7 @@ def expected_labels(spec: F.FormSpec, lang: str, filled: bool = False) -> list[s
 def built(tmp_path_factory):
     """The shipped data built once with the real command (site/ and print/)."""
     work = tmp_path_factory.mktemp("forms-build")
-    run_cli("build", "--data", DATA, "--site", work / "site", "--print", work / "print",
+    run_cli("build", "--data", DATA, "--site", work / "site", "--print", work / "print", "--forms",
             env={"XDG_CACHE_HOME": str(work / "cache")}, check=0)
     return work
 

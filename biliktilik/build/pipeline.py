@@ -1,8 +1,15 @@
-"""validate -> facts -> generators -> site/ and print/, published only when all succeeded."""
+"""validate -> facts -> generators -> site/ and print/, published only when all succeeded.
+
+Stages run one after the other; inside a stage the many outputs (verification pages and
+credentials, certificate PDFs, filled forms) are shared among ``jobs`` worker processes. Groups of
+outputs that depend on one cohort are kept in a content-addressed cache (biliktilik.build.cache), so
+a rebuild after a change to one cohort file renders and signs only that cohort's outputs again.
+Progress goes to stderr (biliktilik.progress)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -11,7 +18,10 @@ from pathlib import Path
 import jinja2
 
 from biliktilik.findings import BuildError, InvalidData
+from biliktilik.build.cache import OutputCache
 from biliktilik.build.output import Output
+from biliktilik.load.dataset import default_cache_dir
+from biliktilik.progress import QUIET, Progress
 from biliktilik.validate import Checked, validate
 from biliktilik.project import LANGUAGES, ROOT, read_config
 
@@ -28,6 +38,10 @@ class Context:
     print: Output
     docs: dict[str, Path] = field(default_factory=dict)  # language -> the MkDocs docs folder being generated
     root: Path = ROOT
+    jobs: int = 1  # worker processes for the many outputs
+    cache: OutputCache | None = None  # outputs kept by what they depend on; None: render everything
+    progress: Progress = QUIET
+    filled_forms: bool = False  # render every listener's filled forms into print/forms/ (build --forms)
 
     @property
     def dataset(self):
@@ -111,18 +125,41 @@ def docs_for_plain_mkdocs(config_file: Path, work: Path) -> Path:
     return generate_pages(ctx, config_file, work, languages=LANGUAGES[:1])[LANGUAGES[0]]
 
 
+def default_jobs() -> int:
+    """Worker processes by default: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True,
-          site_url: str | None = None) -> Checked:
+          site_url: str | None = None, jobs: int | None = None, forms: bool = False,
+          progress: Progress | None = None) -> Checked:
     """Validate and build; on any error nothing under site_dir or print_dir changes.
 
     ``site_url`` replaces mkdocs.yml's (the issuer's address: QR codes, did:web, the verification
-    pages' origin check), e.g. ``http://127.0.0.1:8000/`` for a site served locally."""
+    pages' origin check), e.g. ``http://127.0.0.1:8000/`` for a site served locally.
+    ``cache_dir``: the validation cache and, under ``outputs/``, the output cache (default
+    ~/.cache/biliktilik/<data folder's hash>); ``use_cache=False`` reads and renders everything.
+    ``jobs``: worker processes (default: all cores); ``forms``: also every listener's filled forms
+    (print/forms/; staff otherwise print them per cohort with ``biliktilik forms --cohort``);
+    ``progress``: where stages and counts go (default: a bar when stderr is a terminal).
+    Raises InvalidData (the findings) when the data has errors, BuildError when an output fails."""
     from generators import GENERATORS
 
-    checked = validate(data_dir, cache_dir, use_cache)
+    progress = progress or Progress()
+    jobs = jobs or default_jobs()
+    if jobs < 1:
+        raise BuildError(f"--jobs must be at least 1, not {jobs}")
+    with progress.stage("validate"):
+        checked = validate(data_dir, cache_dir, use_cache)
     if not checked.ok:
+        progress.close()
         raise InvalidData(checked.findings)
+    cache = OutputCache((Path(cache_dir) if cache_dir else default_cache_dir(Path(data_dir))) / "outputs") \
+        if use_cache else None
     config_file = Path(config_file or ROOT / "mkdocs.yml")
     config = read_config(config_file)
     if site_url:
@@ -130,21 +167,26 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
     site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
     work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
     try:
-        ctx = Context(checked, config, site, prnt, root=config_file.parent)
-        generate_pages(ctx, config_file, work)
+        ctx = Context(checked, config, site, prnt, root=config_file.parent, jobs=jobs, cache=cache,
+                      progress=progress, filled_forms=forms)
+        with progress.stage("pages"):
+            generate_pages(ctx, config_file, work)
         for lang in LANGUAGES:
-            _mkdocs(ctx, lang, config_file, strict)
+            with progress.stage(f"mkdocs {lang}"):
+                _mkdocs(ctx, lang, config_file, strict)
         site.adopt(site.root)
         for gen in GENERATORS:
             if hasattr(gen, "files"):
                 log.info("files: %s", gen.__name__)
-                gen.files(ctx)
+                with progress.stage(gen.__name__.rsplit(".", 1)[-1]):
+                    gen.files(ctx)
     except BaseException:
         site.discard()
         prnt.discard()
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        progress.close()
     site.publish()
     prnt.publish()
     return checked

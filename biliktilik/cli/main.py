@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
                    help="staff PDFs folder, never published (default: print)")
     p.add_argument("--config", type=Path, default=None, help="mkdocs.yml (default: the project's)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--forms", action="store_true",
+                   help="also every listener's filled forms into print/forms/ (else: biliktilik forms --cohort)")
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("synth", help="write a synthetic national-scale data set for benchmarks")
@@ -93,7 +96,10 @@ def cmd_build(args) -> int:
 
     started = time.perf_counter()
     try:
-        checked = build(args.data, args.site, args.print_dir, args.config, args.cache, not args.no_cache)
+        if args.jobs is not None and args.jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+        checked = build(args.data, args.site, args.print_dir, args.config, args.cache, not args.no_cache,
+                        jobs=args.jobs, forms=args.forms)
     except InvalidData as exc:
         print(render(exc.findings, "text"), file=sys.stderr)
         print(f"build refused: {exc}; {args.site}/ was left as it was", file=sys.stderr)

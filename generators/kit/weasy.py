@@ -95,6 +95,30 @@ class Renderer:
             _store(cache, keys[i], d)
         return {rel: d for (rel, _, _), d in zip(jobs, data)}
 
+    def iter_pdfs(self, jobs: list[tuple[str, dict, str]], cache: Path | None = None, workers: int = 1):
+        """(rel, PDF) for jobs (rel, view, title), in the jobs' order, one at a time as they are made
+        (shared among ``workers`` forked processes), so that memory does not grow with the number of
+        jobs; cached as :meth:`pdfs` does."""
+        global _ACTIVE
+        keys = [self._key(v, t) for _, v, t in jobs] if cache is not None else [None] * len(jobs)
+        parallel = len(jobs) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+        if not parallel:
+            for (rel, view, title), key in zip(jobs, keys):
+                data = _cached(cache, key)
+                if data is None:
+                    data = self.pdf(view, title)
+                    _store(cache, key, data)
+                yield rel, data
+            return
+        _ACTIVE = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                args = [(v, t, cache, k) for (_, v, t), k in zip(jobs, keys)]
+                for (rel, _, _), data in zip(jobs, pool.imap(_render_cached, args, chunksize=4)):
+                    yield rel, data
+        finally:
+            _ACTIVE = None
+
     def _key(self, view: dict, title: str) -> str:
         if self._version is None:
             import weasyprint
@@ -137,6 +161,15 @@ def pdf_cache(ctx) -> Path | None:
     if os.environ.get("BILIKTILIK_NO_PDF_CACHE"):
         return None
     return default_cache_dir(ctx.dataset.root) / "pdf"
+
+
+def _render_cached(job) -> bytes:
+    view, title, cache, key = job
+    data = _cached(cache, key)
+    if data is None:
+        data = _ACTIVE.pdf(view, title)
+        _store(cache, key, data)
+    return data
 
 
 def _render_job(job) -> bytes:

@@ -1,0 +1,113 @@
+"""The whole `biliktilik build` at national scale (issue 12).
+
+What it compares: for each size, on synthetic data with issued certificates (biliktilik.synth:
+every passed listener of a finished cohort holds a certificate, a few revoked and replaced):
+  - cold: `biliktilik build` (site + staff PDFs: catalog, regulations, verification pages and
+    credentials, certificate PDFs, blank forms, reports; no filled forms) with an empty cache;
+  - rebuild: one certificate of one cohort revoked (biliktilik.issuing.revoke: its cohort file
+    and the ledger change), then `biliktilik build` again with the cache of the cold build;
+  - baseline (--baseline DIR, a checkout of another commit, e.g. the first wave's 2ab2f63 made
+    with `git worktree add /tmp/wave1 2ab2f63`): its `biliktilik build` run the same way on the same
+    data, cold, with its own empty cache; every figure is printed with its ratio to that build.
+Each build runs as a subprocess of a small wrapper that reports the build's wall time, CPU time
+(user + sys of the build and its worker processes; CPU / wall = cores used) and peak RSS
+(resource.getrusage(RUSAGE_CHILDREN).ru_maxrss: the largest single process, workers included),
+with os.getloadavg() beside it (the machine is shared).
+
+    .venv/bin/python bench/build.py [--listeners 10000 30000 60000] [--jobs N] [--baseline /tmp/wave1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from biliktilik import issuing  # noqa: E402
+from biliktilik.model.ledger import ledger_entries  # noqa: E402
+from biliktilik.synth import synthesize  # noqa: E402
+from biliktilik.validate import validate  # noqa: E402
+
+_WRAPPER = r"""
+import json, os, resource, subprocess, sys, time
+t = time.perf_counter()
+proc = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True)
+wall = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": proc.returncode, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024,
+                  "load": os.getloadavg()[0], "tail": (proc.stdout + proc.stderr)[-600:]}))
+"""
+
+
+def run_build(checkout: Path, data: Path, out: Path, cache: Path, jobs: int | None) -> dict:
+    python = checkout / ".venv" / "bin" / "python"
+    if not python.exists():
+        python = Path(sys.executable)
+    cmd = [str(python), "-m", "biliktilik", "build", "--data", str(data), "--site", str(out / "site"),
+           "--print", str(out / "print"), "--cache", str(cache)]
+    if jobs and checkout == ROOT:
+        cmd += ["--jobs", str(jobs)]
+    env_note = {"XDG_CACHE_HOME": str(cache)}
+    proc = subprocess.run([sys.executable, "-c", _WRAPPER, str(checkout)] + cmd, capture_output=True, text=True,
+                          env={**os.environ, **env_note, "PYTHONPATH": str(checkout)})
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if result["rc"] != 0:
+        sys.exit(f"build failed in {checkout}: {result['tail']}")
+    return result
+
+
+def line(label: str, r: dict, base: dict | None) -> str:
+    ratio = f"  x{r['wall'] / base['wall']:.2f} of baseline wall" if base else ""
+    return (f"{label:<34} wall {r['wall']:7.1f}s  cpu {r['cpu']:7.1f}s  cores {r['cpu'] / r['wall']:.2f}  "
+            f"peak RSS {r['rss_mb']:6.0f} MB  load {r['load']:.1f}{ratio}")
+
+
+def revoke_one(data: Path) -> str:
+    checked = validate(data, use_cache=False)
+    entries = [e for e in ledger_entries(checked.dataset) if not e.get("revoked") and not e.get("replaced_by")]
+    e = entries[len(entries) // 2]
+    issuing.revoke(data, e["number"], e["issued"] + dt.timedelta(days=1), "bench / bench")
+    return e["listener"].split("/")[0]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--listeners", type=int, nargs="+", default=[10000, 30000, 60000])
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--baseline", type=Path, default=None, help="a checkout of the commit to compare with")
+    ap.add_argument("--baseline-up-to", type=int, default=10000, help="run the baseline only up to this size")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    print(f"{os.cpu_count()} cores; load {os.getloadavg()}")
+    first = None
+    try:
+        for n in args.listeners:
+            data = work / f"data-{n}"
+            print(synthesize(data, n))
+            base = None
+            if args.baseline and n <= args.baseline_up_to:
+                base = run_build(args.baseline, data, work / f"base-{n}", work / f"base-cache-{n}", None)
+                print(line(f"{n:,} baseline cold", base, None))
+                shutil.rmtree(work / f"base-{n}", ignore_errors=True)
+            cold = run_build(ROOT, data, work / f"out-{n}", work / f"cache-{n}", args.jobs)
+            first = first or cold
+            print(line(f"{n:,} cold", cold, base) + f"  per 1,000 listeners {cold['wall'] / n * 1000:.1f}s")
+            cohort = revoke_one(data)
+            warm = run_build(ROOT, data, work / f"out-{n}", work / f"cache-{n}", args.jobs)
+            print(line(f"{n:,} rebuild ({cohort} changed)", warm, base))
+            shutil.rmtree(work / f"out-{n}", ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Progress of a long build on stderr: the stage, its counts and an estimate of the time left.
+
+A bar (rich) only when stderr is a terminal; otherwise quiet, so that logs and CI output hold
+only what the build prints at its end. Every stage's wall time is kept in ``timings`` (seconds)
+for the build's summary and the benchmarks."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
+
+
+class Progress:
+    """``with progress.stage("verification pages", total=n) as advance: ... advance(k)``.
+
+    ``enabled``: draw bars (default: when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool | None = None):
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.timings: list[tuple[str, float]] = []  # (stage, seconds)
+        self._bars = None
+
+    def _start(self):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bars, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self._bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+        self._bars.start()
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None):
+        """A stage of ``total`` units (None: one step); yields ``advance(n=1)``."""
+        started = time.perf_counter()
+        task = None
+        if self.enabled:
+            if self._bars is None:
+                self._start()
+            task = self._bars.add_task(name, total=total if total is not None else 1)
+
+        def advance(n: int = 1):
+            if task is not None:
+                self._bars.advance(task, n)
+
+        try:
+            yield advance
+        finally:
+            if task is not None:
+                self._bars.update(task, completed=total if total is not None else 1)
+            seconds = time.perf_counter() - started
+            self.timings.append((name, seconds))
+            log.info("stage %s: %.2fs", name, seconds)
+
+    def close(self):
+        if self._bars is not None:
+            self._bars.stop()
+            self._bars = None
+
+
+QUIET = Progress(enabled=False)
