@@ -74,3 +74,49 @@ def fingerprint(facts: dict) -> str:
     """A short code printed on the paper and shown on the page: 16 hex digits in 4 groups."""
     h = facts_hash(facts)[:16].upper()
     return "-".join(h[i:i + 4] for i in range(0, 16, 4))
+
+
+# --------------------------------------------------------------------------- control code (check by the paper)
+
+#: Crockford's base32 alphabet (https://www.crockford.com/base32.html): no I, L, O, U.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD_READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
+CONTROL_CODE_LENGTH = 16  # characters: 80 bits
+CONTROL_CODE_DOMAIN = "biliktilik-control-code|"
+CHECK_KEY_DOMAIN = "biliktilik-check|"
+
+
+def control_code(token: str) -> str:
+    """The control code printed on a certificate beside its QR code: the first 80 bits of
+    sha256("biliktilik-control-code|" + token) in Crockford base32, most significant first,
+    grouped ``XXXX-XXXX-XXXX-XXXX`` (16 characters of 0-9 A-Z without I L O U).
+
+    ``token`` is the certificate's random 72-bit URL-safe token (``issuing.new_token``); the
+    code reveals nothing of it, and 80 bits cannot be guessed or enumerated. Raises TypeError
+    for a non-string token."""
+    if not isinstance(token, str):
+        raise TypeError(f"a certificate token is a string, not {type(token).__name__}")
+    n = int.from_bytes(hashlib.sha256((CONTROL_CODE_DOMAIN + token).encode("utf-8")).digest()[:10], "big")
+    chars = "".join(CROCKFORD[(n >> (5 * i)) & 31] for i in reversed(range(CONTROL_CODE_LENGTH)))
+    return "-".join(chars[i:i + 4] for i in range(0, CONTROL_CODE_LENGTH, 4))
+
+
+def normalise_control_code(text: str) -> str | None:
+    """What a person typed -> the 16 characters of a control code, or None when it cannot be one.
+
+    Crockford's reading rules: case is ignored, spaces and dashes are dropped, O reads as 0,
+    I and L as 1. The check page's script (templates/overrides/assets/javascripts/check.js)
+    does exactly the same."""
+    s = "".join(str(text).split()).replace("-", "").upper().translate(_CROCKFORD_READ)
+    if len(s) != CONTROL_CODE_LENGTH or any(ch not in CROCKFORD for ch in s):
+        return None
+    return s
+
+
+def check_key(code: str) -> str | None:
+    """The file name (64 hex digits) under which the site publishes a control code's
+    verification path: sha256("biliktilik-check|" + the normalised 16 characters). None when
+    ``code`` is not a control code. The site lists no codes: finding a file means knowing its
+    code, and 2^80 codes cannot be tried."""
+    s = normalise_control_code(code)
+    return hashlib.sha256((CHECK_KEY_DOMAIN + s).encode("ascii")).hexdigest() if s else None
