@@ -90,6 +90,7 @@ def test_no_payload_runs_on_any_page(browser, hostile_site):
     pages = _pages(hostile_site)
     assert len(pages) > 40
     ran: dict[str, list[str]] = {}
+    violations: dict[str, list[str]] = {}
     with serve(hostile_site) as base:
         context = browser.new_context()
         context.add_init_script(RECORDER)
@@ -101,8 +102,13 @@ def test_no_payload_runs_on_any_page(browser, hostile_site):
             calls = page.evaluate("() => window.__pwned || []")
             if calls:
                 ran[rel] = calls
+            blocked = page.evaluate("() => window.__csp || []")
+            if blocked:
+                violations[rel] = blocked
         context.close()
     assert not ran, f"script from data/ ran on {len(ran)} page(s): {json.dumps(ran, ensure_ascii=False)[:2000]}"
+    # The payloads ran nowhere, and not because the policy blocked them: escaping did it.
+    assert not violations, f"CSP violations: {json.dumps(violations, ensure_ascii=False)[:2000]}"
 
 
 @pytest.mark.parametrize("lang", ["", "ru/"])
