@@ -37,10 +37,17 @@ _KEEP = {"id", "programme", "organisation", "cohort", "iin", "phone", "email", "
          "number", "token", "listener", "replaces", "format", "language", "outcome", "kind", "key"}
 
 
+#: A web address the schema accepts (``https?://\\S+``) that tries to leave its attribute.
+WEBSITE = 'https://example.kz/"><script>__pwn(7)</script><a/href="javascript:__pwn(8)"'
+
+
 def _hostile(node, key=None):
     """Rewrite ``node`` in place; return the (possibly new) value for scalars."""
     if isinstance(node, CommentedMap):
         for k in list(node.keys()):
+            if k == "website" and isinstance(node[k], str):
+                node[k] = WEBSITE
+                continue
             if k in _KEEP:
                 continue
             node[k] = _hostile(node[k], k)

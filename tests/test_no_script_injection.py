@@ -159,3 +159,14 @@ def test_the_payload_is_shown_as_text(browser, hostile_site):
 
 
 PAYLOADS_START = PAYLOAD[:40]
+
+
+def test_pdfs_print_the_payloads_as_text(hostile_site):
+    """WeasyPrint gets escaped HTML: a hostile holder name and title come out of the PDF as the same text."""
+    from pypdf import PdfReader
+
+    pdfs = sorted((hostile_site.parent / "print" / "certificates").glob("*/*.pdf"))
+    assert pdfs
+    text = re.sub(r"\s+", "", " ".join(page.extract_text() for page in PdfReader(pdfs[0]).pages))
+    assert re.sub(r"\s+", "", "<img src=x onerror=__pwn(1)>") in text
+    assert re.sub(r"\s+", "", "</script><script>__pwn(3)</script>") in text
