@@ -6,8 +6,9 @@ verification page, or learns that this issuer never issued it (issue 10).
   ``templates/overrides/assets/javascripts/check.js``.
 - ``site/check/<key>.json`` for every certificate in the ledger, ``key`` =
   :func:`biliktilik.model.certificates.check_key` of its control code, holding only the
-  verification path ``{"v": "v/<token>/"}``. Nothing lists the codes, numbers, names or tokens:
-  a file is found only by someone who knows its 80-bit code.
+  verification path ``v/<token>/``, sealed with AES-GCM under a key derived from the same code
+  (:func:`~biliktilik.model.certificates.seal_check_path`). Nothing lists the codes, numbers, names
+  or tokens, and no file shows a token: a file is found and opened only with its 80-bit code.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from biliktilik.model.certificates import check_key, control_code
+from biliktilik.model.certificates import check_key, control_code, seal_check_path
 from biliktilik.model.ledger import ledger_entries
 from biliktilik.project import LANGUAGES, ROOT
 from generators.kit.sitekit import esc_html, esc_md, front_matter
@@ -60,8 +61,9 @@ def check_files(ds) -> dict[str, str]:
         token = entry.get("token")
         if not isinstance(token, str) or not token:
             continue
-        key = check_key(control_code(token))
-        out[f"{FOLDER}/{key}.json"] = json.dumps({"v": f"v/{token}/"}, separators=(",", ":")) + "\n"
+        code = control_code(token)
+        sealed = seal_check_path(code, f"v/{token}/")
+        out[f"{FOLDER}/{check_key(code)}.json"] = json.dumps(sealed, separators=(",", ":")) + "\n"
     return out
 
 

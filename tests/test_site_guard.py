@@ -169,18 +169,27 @@ def test_control_codes_read_like_crockford_base32():
 
 
 def test_the_site_lists_no_code_token_or_name(sample_site):
-    files = sorted((sample_site / "check").glob("*.json"))
+    """One sealed file per certificate, named by a hash of its code: no token in clear, and no page
+    or file of the site names a code or a file of check/."""
+    import json
+
+    from biliktilik.model.certificates import open_check_path
+
+    files = {f.stem: f for f in (sample_site / "check").glob("*.json")}
     tokens = _tokens(sample_site)
     assert len(files) >= len(tokens) > 0
-    assert {f.stem for f in files} >= {check_key(control_code(t)) for t in tokens}
-    assert not (sample_site / "check" / "index.json").exists()
-    listing = " ".join(p.read_text(encoding="utf-8") for p in sample_site.rglob("*")
-                       if p.is_file() and p.suffix in (".html", ".json", ".xml") and "/v/" not in p.as_posix()
-                       and "/check/" not in p.relative_to(sample_site).as_posix() + "/" or p.name == "index.html"
-                       and p.parent.name == "check")
     for t in tokens:
-        assert control_code(t) not in listing
-        assert check_key(control_code(t)) not in listing
+        code = control_code(t)
+        sealed = files[check_key(code)].read_text(encoding="utf-8")
+        assert t not in sealed
+        assert open_check_path(code, json.loads(sealed)) == f"v/{t}/"
+        with pytest.raises(ValueError):
+            open_check_path("7K2M-9QXD-4R1T-HB6P", json.loads(sealed))
+    others = [p for p in sample_site.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".xml", ".js")
+              and p.relative_to(sample_site).parts[0] not in ("v", "check")]
+    text = " ".join(p.read_text(encoding="utf-8") for p in others)
+    for t in tokens:
+        assert control_code(t) not in text and check_key(control_code(t)) not in text
 
 
 @pytest.mark.parametrize("lang", ["", "ru/"])

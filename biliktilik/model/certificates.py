@@ -84,6 +84,7 @@ _CROCKFORD_READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
 CONTROL_CODE_LENGTH = 16  # characters: 80 bits
 CONTROL_CODE_DOMAIN = "biliktilik-control-code|"
 CHECK_KEY_DOMAIN = "biliktilik-check|"
+CHECK_SECRET_DOMAIN = "biliktilik-check-secret|"
 
 
 def control_code(token: str) -> str:
@@ -120,3 +121,47 @@ def check_key(code: str) -> str | None:
     code, and 2^80 codes cannot be tried."""
     s = normalise_control_code(code)
     return hashlib.sha256((CHECK_KEY_DOMAIN + s).encode("ascii")).hexdigest() if s else None
+
+
+def _check_secret(code16: str) -> tuple[bytes, bytes]:
+    digest = hashlib.sha256((CHECK_SECRET_DOMAIN + code16).encode("ascii")).digest()
+    return digest, hashlib.sha256(digest).digest()[:12]
+
+
+def seal_check_path(code: str, path: str) -> dict:
+    """The content of a check file: ``path`` (``v/<token>/``) encrypted with AES-256-GCM (NIST
+    SP 800-38D) under a key only the control code gives: key = sha256("biliktilik-check-secret|"
+    + the normalised code), nonce = the first 12 bytes of sha256(key) (one key, one message, so a
+    fixed nonce is safe and rebuilds are byte-identical). Returns {"n": nonce, "c": ciphertext
+    with its 16-byte tag}, both base64url without padding. The check page's script decrypts it
+    with WebCrypto. Raises ValueError when ``code`` is not a control code."""
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    s = normalise_control_code(code)
+    if s is None:
+        raise ValueError(f"not a control code: {code!r}")
+    key, nonce = _check_secret(s)
+    sealed = AESGCM(key).encrypt(nonce, path.encode("utf-8"), None)
+    b64 = lambda b: base64.urlsafe_b64encode(b).decode("ascii").rstrip("=")  # noqa: E731
+    return {"n": b64(nonce), "c": b64(sealed)}
+
+
+def open_check_path(code: str, sealed: dict) -> str:
+    """The inverse of :func:`seal_check_path` (for tests and tools). Raises ValueError for a
+    wrong code or a damaged file (cryptography's InvalidTag)."""
+    import base64
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    s = normalise_control_code(code)
+    if s is None:
+        raise ValueError(f"not a control code: {code!r}")
+    key, _ = _check_secret(s)
+    unb64 = lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))  # noqa: E731
+    try:
+        return AESGCM(key).decrypt(unb64(sealed["n"]), unb64(sealed["c"]), None).decode("utf-8")
+    except (InvalidTag, KeyError, ValueError) as exc:
+        raise ValueError("this check file does not open with that code") from exc

@@ -3,7 +3,9 @@
  * code the way biliktilik.model.certificates.normalise_control_code reads it (case ignored,
  * spaces and dashes dropped, O -> 0, I and L -> 1, 16 Crockford base32 characters), hashed with
  * WebCrypto (sha256 of "biliktilik-check|" + code) and <site>/check/<hex>.json is fetched: it
- * holds the certificate's verification path. No file: this issuer never issued that code.
+ * holds the certificate's verification path sealed with AES-256-GCM, key sha256 of
+ * "biliktilik-check-secret|" + code (biliktilik.model.certificates.seal_check_path).
+ * No file: this issuer never issued that code.
  */
 (function () {
   "use strict";
@@ -21,6 +23,14 @@
     return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
       return ("0" + b.toString(16)).slice(-2);
     }).join("");
+  }
+
+  function unb64(text) {
+    var s = String(text || "").replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    var bin = window.atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
   }
 
   function setup() {
@@ -41,16 +51,23 @@
       var code = normalise(input.value);
       if (!code) { say("malformed", "malformed"); return; }
       say("wait", "pending");
-      var bytes = new TextEncoder().encode("biliktilik-check|" + code);
-      window.crypto.subtle.digest("SHA-256", bytes).then(function (digest) {
+      var subtle = window.crypto.subtle, encode = function (t) { return new TextEncoder().encode(t); };
+      subtle.digest("SHA-256", encode("biliktilik-check|" + code)).then(function (digest) {
         return fetch(new URL("check/" + hex(digest) + ".json", root).href, { cache: "no-store" });
       }).then(function (response) {
         if (response.status === 404) { say("not_issued", "not-issued"); return null; }
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       }).then(function (data) {
-        if (!data) return;
-        var path = String(data.v || "");
+        if (!data) return null;
+        return subtle.digest("SHA-256", encode("biliktilik-check-secret|" + code)).then(function (secret) {
+          return subtle.importKey("raw", secret, { name: "AES-GCM" }, false, ["decrypt"]);
+        }).then(function (key) {
+          return subtle.decrypt({ name: "AES-GCM", iv: unb64(data.n) }, key, unb64(data.c));
+        });
+      }).then(function (plain) {
+        if (!plain) return;
+        var path = new TextDecoder().decode(plain);
         if (!/^v\/[A-Za-z0-9_-]+\/$/.test(path)) { say("error", "error"); return; }
         say("found", "found");
         window.location.assign(new URL(path, root).href);
