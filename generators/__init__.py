@@ -8,6 +8,7 @@ from generators import verification_pages as verification
 from generators import certificate_pdfs as certificates
 from generators import form_pdfs as forms
 from generators import report_files as reports
+from generators import check_pages as check
 
 GENERATORS = [
     regulation,  # regulations/: Order 95 and the organisations' rules in full, every paragraph anchored
@@ -15,5 +16,6 @@ GENERATORS = [
     verification,  # site/v/<token>/: certificate verification pages and signed credentials
     certificates,  # print/certificates/: certificate + annex PDFs, cohort batches, blank-form overlays
     forms,  # site/forms/: blank forms (public); print/forms/: filled forms (personal data)
+    check,  # check/: find a certificate by the control code on its paper; site/check/<sha256>.json
     reports,  # print/reports/: the staff calendar (also .ics), lists, support, monitoring, KAZGUU, NOBD
 ]

@@ -36,6 +36,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 import qrcode
@@ -45,7 +46,7 @@ from markupsafe import Markup, escape
 
 from biliktilik.project import ROOT
 from biliktilik.texts import text_of
-from biliktilik.model.certificates import certificate_facts, fingerprint, holder_gender
+from biliktilik.model.certificates import certificate_facts, control_code, fingerprint, holder_gender
 from biliktilik.findings import BuildError, InvalidData
 from generators.kit.addresses import verification_url
 from generators.kit.pdfdraw import Document, Face, FormBlock, Subset, TextStyle, text_ops, wrap
@@ -95,6 +96,17 @@ class Certificate:
     @property
     def file(self) -> str:
         return f"certificates/{self.organisation}/{safe_name(self.number)}.pdf"
+
+
+def issuer_domain(site_url: str) -> str:
+    """The issuer's domain as printed beside the QR code (``https://kurs.example.kz/sub/`` ->
+    ``kurs.example.kz``): what a verifier compares with the address bar and types in himself.
+    An IDN host is printed in Unicode. Empty when ``site_url`` has no host."""
+    host = urlsplit(site_url or "").hostname or ""
+    try:
+        return host.encode("ascii").decode("idna") if host.startswith("xn--") or ".xn--" in host else host
+    except UnicodeError:
+        return host
 
 
 def safe_name(number: str) -> str:
@@ -257,6 +269,7 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "enterprise": cf.get("enterprise"),
             "period": f"{start:%d.%m.%Y} – {end:%d.%m.%Y}" if start and end and cf.get("enterprise") else "",
             "gender": holder_gender(lf.data),  # прошёл / прошла: one form per programme and gender
+            "domain": issuer_domain(site_url),
         }
         holder = " ".join(p for p in (cf["holder"].get("surname"), cf["holder"].get("given"),
                                       cf["holder"].get("patronymic")) if p)
@@ -266,6 +279,7 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "number": cf["number"], "holder": holder, "issued": issued_text(issued),
             "grades": [grade_text(m["grade"], own_words) if m["grade"] is not None else "—" for m in cf["modules"]],
             "url": verification_url(site_url, cert["token"]), "fingerprint": fingerprint(cf), "void": void,
+            "control_code": control_code(cert["token"]),
         }
         out.append(Certificate(lf.cohort.id, oid, str(cf["number"]), cf["kind"], void is None, issued, form, person))
     return out
@@ -375,7 +389,8 @@ class Renderer:
                         for m, grade in zip(c.form["modules"], c.person["grades"])]
         v["qr"] = qr_svg(c.person["url"]) if mode == "full" else ""
         if mode == "form":
-            v.update(number="", holder="", issued={"kk": "", "ru": ""}, url="", fingerprint="", void=None)
+            v.update(number="", holder="", issued={"kk": "", "ru": ""}, url="", fingerprint="", control_code="",
+                     void=None)
         return v
 
     def form(self, c: Certificate) -> Form:
@@ -406,7 +421,7 @@ def _values(c: Certificate) -> dict[str, str]:
     p = c.person
     values = {"number-c": p["number"], "number-ru-c": p["number"], "number-a": f"№ {p['number']}", "holder-c": p["holder"],
               "holder-a": p["holder"], "fingerprint-c": p["fingerprint"], "fingerprint-a": p["fingerprint"],
-              "url-c": p["url"], "url-a": p["url"]}
+              "url-c": p["url"], "url-a": p["url"], "code-c": p["control_code"], "code-a": p["control_code"]}
     for suffix in ("c", "a"):
         values[f"issued-kk-{suffix}"] = p["issued"]["kk"]
         values[f"issued-ru-{suffix}"] = p["issued"]["ru"]
@@ -549,7 +564,7 @@ def _blank_fields(c: Certificate, layout: dict) -> list[tuple[str, TextStyle, di
     """The fields of one blank: (text, style, field) with positions in points."""
     v = {**c.form, **c.person}
     texts = {"holder": v["holder"], "hours": str(v["hours"]), "head": v["org"]["head"], "number": v["number"],
-             "fingerprint": v["fingerprint"]}
+             "fingerprint": v["fingerprint"], "control_code": v["control_code"], "domain": v["domain"]}
     out = []
     for f in layout["fields"]:
         if f["name"] == "qr":
@@ -613,7 +628,7 @@ def render_naive(renderer: Renderer, c: Certificate) -> bytes:
 # --------------------------------------------------------------------------- blank forms
 
 _FIELD_KEYS = {"x", "y", "width", "size", "align", "bold", "italic", "font", "lang"}
-_FIELDS = ("holder", "topic", "hours", "head", "number", "issued", "qr", "fingerprint")
+_FIELDS = ("holder", "topic", "hours", "head", "number", "issued", "qr", "fingerprint", "control_code", "domain")
 
 
 def load_positions(path: Path = POSITIONS) -> dict:

@@ -235,6 +235,27 @@ def test_the_cohort_batch_holds_the_certificates_in_force_and_not_the_revoked(bu
             assert (c["number"] in text) == (not c["revoked"]), (cohort, c["number"])
 
 
+def test_every_page_prints_the_control_code_and_the_issuers_domain_beside_the_qr_code(built, issued):
+    """What a verifier types on the issuer's check page (issue 10): the code computed from the ledger's
+    token, and the domain from site_url, on the certificate and on its annex, in both languages' labels."""
+    from biliktilik.model.certificates import control_code
+
+    domain = urlsplit(SITE_URL).hostname
+    assert domain
+    for c in issued:
+        code = control_code(c["token"])
+        for text in page_texts(pdf_path(built, c)):
+            flat = squash(text)
+            assert code in flat, (c["number"], code)
+            assert domain in flat, (c["number"], domain)
+            assert "Тексерукоды" in flat and "Кодпроверки" in flat, c["number"]
+    cohort = "2025-10-tor-kk"
+    blank = squash(" ".join(page_texts(built / "print" / "certificates-blank" / f"{cohort}.pdf")))
+    for c in issued:
+        if c["lf"].cohort.id == cohort and not c["revoked"]:
+            assert control_code(c["token"]) in blank and domain in blank
+
+
 def test_the_blank_form_overlay_prints_only_the_variable_fields(built, issued, tmp_path):
     cohort = "2025-10-tor-kk"
     certs = [c for c in issued if c["lf"].cohort.id == cohort and not c["revoked"]]

@@ -97,3 +97,94 @@ def fingerprint(facts: dict) -> str:
     """A short code printed on the paper and shown on the page: 16 hex digits in 4 groups."""
     h = facts_hash(facts)[:16].upper()
     return "-".join(h[i:i + 4] for i in range(0, 16, 4))
+
+
+# --------------------------------------------------------------------------- control code (check by the paper)
+
+#: Crockford's base32 alphabet (https://www.crockford.com/base32.html): no I, L, O, U.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD_READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
+CONTROL_CODE_LENGTH = 16  # characters: 80 bits
+CONTROL_CODE_DOMAIN = "biliktilik-control-code|"
+CHECK_KEY_DOMAIN = "biliktilik-check|"
+CHECK_SECRET_DOMAIN = "biliktilik-check-secret|"
+
+
+def control_code(token: str) -> str:
+    """The control code printed on a certificate beside its QR code: the first 80 bits of
+    sha256("biliktilik-control-code|" + token) in Crockford base32, most significant first,
+    grouped ``XXXX-XXXX-XXXX-XXXX`` (16 characters of 0-9 A-Z without I L O U).
+
+    ``token`` is the certificate's random 72-bit URL-safe token (``issuing.new_token``); the
+    code reveals nothing of it, and 80 bits cannot be guessed or enumerated. Raises TypeError
+    for a non-string token."""
+    if not isinstance(token, str):
+        raise TypeError(f"a certificate token is a string, not {type(token).__name__}")
+    n = int.from_bytes(hashlib.sha256((CONTROL_CODE_DOMAIN + token).encode("utf-8")).digest()[:10], "big")
+    chars = "".join(CROCKFORD[(n >> (5 * i)) & 31] for i in reversed(range(CONTROL_CODE_LENGTH)))
+    return "-".join(chars[i:i + 4] for i in range(0, CONTROL_CODE_LENGTH, 4))
+
+
+def normalise_control_code(text: str) -> str | None:
+    """What a person typed -> the 16 characters of a control code, or None when it cannot be one.
+
+    Crockford's reading rules: case is ignored, spaces and dashes are dropped, O reads as 0,
+    I and L as 1. The check page's script (templates/overrides/assets/javascripts/check.js)
+    does exactly the same."""
+    s = "".join(str(text).split()).replace("-", "").upper().translate(_CROCKFORD_READ)
+    if len(s) != CONTROL_CODE_LENGTH or any(ch not in CROCKFORD for ch in s):
+        return None
+    return s
+
+
+def check_key(code: str) -> str | None:
+    """The file name (64 hex digits) under which the site publishes a control code's
+    verification path: sha256("biliktilik-check|" + the normalised 16 characters). None when
+    ``code`` is not a control code. The site lists no codes: finding a file means knowing its
+    code, and 2^80 codes cannot be tried."""
+    s = normalise_control_code(code)
+    return hashlib.sha256((CHECK_KEY_DOMAIN + s).encode("ascii")).hexdigest() if s else None
+
+
+def _check_secret(code16: str) -> tuple[bytes, bytes]:
+    digest = hashlib.sha256((CHECK_SECRET_DOMAIN + code16).encode("ascii")).digest()
+    return digest, hashlib.sha256(digest).digest()[:12]
+
+
+def seal_check_path(code: str, path: str) -> dict:
+    """The content of a check file: ``path`` (``v/<token>/``) encrypted with AES-256-GCM (NIST
+    SP 800-38D) under a key only the control code gives: key = sha256("biliktilik-check-secret|"
+    + the normalised code), nonce = the first 12 bytes of sha256(key) (one key, one message, so a
+    fixed nonce is safe and rebuilds are byte-identical). Returns {"n": nonce, "c": ciphertext
+    with its 16-byte tag}, both base64url without padding. The check page's script decrypts it
+    with WebCrypto. Raises ValueError when ``code`` is not a control code."""
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    s = normalise_control_code(code)
+    if s is None:
+        raise ValueError(f"not a control code: {code!r}")
+    key, nonce = _check_secret(s)
+    sealed = AESGCM(key).encrypt(nonce, path.encode("utf-8"), None)
+    b64 = lambda b: base64.urlsafe_b64encode(b).decode("ascii").rstrip("=")  # noqa: E731
+    return {"n": b64(nonce), "c": b64(sealed)}
+
+
+def open_check_path(code: str, sealed: dict) -> str:
+    """The inverse of :func:`seal_check_path` (for tests and tools). Raises ValueError for a
+    wrong code or a damaged file (cryptography's InvalidTag)."""
+    import base64
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    s = normalise_control_code(code)
+    if s is None:
+        raise ValueError(f"not a control code: {code!r}")
+    key, _ = _check_secret(s)
+    unb64 = lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))  # noqa: E731
+    try:
+        return AESGCM(key).decrypt(unb64(sealed["n"]), unb64(sealed["c"]), None).decode("utf-8")
+    except (InvalidTag, KeyError, ValueError) as exc:
+        raise ValueError("this check file does not open with that code") from exc
