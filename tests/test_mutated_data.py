@@ -151,8 +151,23 @@ def run_main(*args) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _check(code, out, err, rel, content):
-    shown = f"file {rel} mutated to:\n{content[:3000]!r}\nexit {code}\nstdout:\n{out[-3000:]}\nstderr:\n{err[-3000:]}"
+def _traceback(args) -> str:
+    """The traceback of an internal error, for the failure message (--verbose re-raises it)."""
+    import traceback
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            main(["--verbose", *map(str, args)])
+        except Exception:  # noqa: BLE001 - shown to the person reading the failure
+            return traceback.format_exc(limit=-6)
+    return ""
+
+
+def _check(code, out, err, rel, content, args=()):
+    shown = (f"file {rel} mutated to:\n{content[:2000].decode('utf-8', 'replace')}\nexit {code}\n"
+             f"stdout:\n{out[-3000:]}\nstderr:\n{err[-3000:]}")
+    if code == 3 and args:
+        shown += "\n" + _traceback(args)
     assert code in (0, 1), shown
     assert "Traceback" not in out + err and "internal error" not in err, shown
     if code == 1:
@@ -168,8 +183,14 @@ COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Health
 def test_validate_survives_any_mutation_of_one_file(mutation):
     rel, content = mutation
     with _mutated_copy(rel, content):
-        code, out, err = run_main("validate", "--no-cache")
-    _check(code, out, err, rel, content)
+        args = ("validate", "--no-cache")
+        code, out, err = run_main(*args)
+        _check(code, out, err, rel, content, args)
+    errors = [m.group(0) for m in re.finditer(r"^data/(\S+?):\d+:\d+: error ([\w.-]+)", out, re.M)]
+    if any(e.startswith(f"data/{rel}:") and re.search(r"error (yaml|file)\.", e) for e in errors):
+        # the file did not load: one finding at it, and nothing reported elsewhere because of it
+        elsewhere = [e for e in errors if not e.startswith(f"data/{rel}:")]
+        assert not elsewhere, f"{rel} failed to load, yet errors elsewhere:\n" + "\n".join(elsewhere)
 
 
 @pytest.mark.slow
@@ -178,8 +199,9 @@ def test_validate_survives_any_mutation_of_one_file(mutation):
 def test_build_survives_any_mutation_of_one_file(mutation):
     rel, content = mutation
     with _mutated_copy(rel, content) as work:
-        code, out, err = run_main("build", "--no-cache", "--site", work / "site", "--print", work / "print")
-    _check(code, out, err, rel, content)
+        args = ("build", "--no-cache", "--site", work / "site", "--print", work / "print")
+        code, out, err = run_main(*args)
+        _check(code, out, err, rel, content, args)
 
 
 @pytest.mark.slow
@@ -188,11 +210,12 @@ def test_build_survives_any_mutation_of_one_file(mutation):
 def test_issue_survives_any_mutation_of_one_file(mutation, cohort):
     rel, content = mutation
     with _mutated_copy(rel, content):
-        code, out, err = run_main("issue", "--cohort", cohort, "--no-cache", "--date", "2027-03-01")
-    if code == 2:  # the mutation removed or renamed the cohort: a usage error, one line
-        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-        return
-    _check(code, out, err, rel, content)
+        args = ("issue", "--cohort", cohort, "--no-cache", "--date", "2027-03-01")
+        code, out, err = run_main(*args)
+        if code == 2:  # the mutation removed or renamed the cohort: a usage error, one line
+            assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+            return
+        _check(code, out, err, rel, content, args)
 
 
 REPORTS = ["calendar", "listener-lists", "post-course", "monitoring", "reassessment", "staff-due", "work-off"]
@@ -204,5 +227,6 @@ REPORTS = ["calendar", "listener-lists", "post-course", "monitoring", "reassessm
 def test_reports_survive_any_mutation_of_one_file(mutation, kind):
     rel, content = mutation
     with _mutated_copy(rel, content):
-        code, out, err = run_main("reports", kind, "--no-cache", "--year", "2026")
-    _check(code, out, err, rel, content)
+        args = ("reports", kind, "--no-cache", "--year", "2026")
+        code, out, err = run_main(*args)
+        _check(code, out, err, rel, content, args)

@@ -140,6 +140,8 @@ def check(ds, facts) -> list[Finding]:
 
     out: list[Finding] = []
     ledger = ledger_record(ds)
+    if ledger is None and ds.failed.get("ledger"):  # reported at data/ledger.yaml; nothing to compare with
+        return out
     raw = ledger.data.get("certificates") if ledger is not None else None
     entries = [(i, e) for i, e in enumerate(raw if isinstance(raw, list) else []) if isinstance(e, dict)]
     by_number, by_token, by_index = {}, {}, {}
@@ -272,7 +274,7 @@ def check(ds, facts) -> list[Finding]:
 
     for i, e in entries:
         number = e.get("number")
-        if number in held or e.get("replaced_by"):
+        if number in held or e.get("replaced_by") or facts.blocked_ref(e.get("listener")):
             continue
         out.append(_finding(ledger, ("certificates", i), "ledger.vanished",
                             f"certificate {number} was issued to {e.get('listener')}, but no listener holds it now; "
