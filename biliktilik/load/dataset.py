@@ -20,7 +20,7 @@ from biliktilik.load import iin
 from biliktilik.load import schemas
 from biliktilik.findings import Finding
 from biliktilik.load.schemacheck import Checker
-from biliktilik.load.yamlload import Map, load_file, plain, position
+from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Record:
             return self.data
         cached = getattr(self, "_positioned", None)
         if cached is None:
-            cached = load_file(self.path, self.file, []) or self.data
+            cached = load_file(self.path, self.file, [], LEDGER_LIMITS if self.kind == "ledger" else LIMITS) or self.data
             self._positioned = cached
         return cached
 
@@ -134,7 +134,7 @@ def _parse_one(path: Path, kind: str, display: str):
     found an error: such a record is not loaded (see load_dataset), so that no later check, fact
     or output meets a value of the wrong type or a missing required key."""
     findings: list[Finding] = []
-    data = load_file(path, display, findings)
+    data = load_file(path, display, findings, LEDGER_LIMITS if kind == "ledger" else LIMITS)
     if data is not None:
         findings.extend(_CHECKERS[kind](data, display))
     sound = data is not None and not any(f.severity == "error" for f in findings)
