@@ -11,7 +11,8 @@ from pathlib import Path
 import jinja2
 
 from biliktilik.findings import BuildError, InvalidData
-from biliktilik.build.output import Output
+from biliktilik.build.output import Output, journal_for, publish_together, recover
+from biliktilik.files import folder_lock
 from biliktilik.validate import Checked, validate
 from biliktilik.project import LANGUAGES, ROOT, read_config
 
@@ -113,7 +114,22 @@ def docs_for_plain_mkdocs(config_file: Path, work: Path) -> Path:
 
 def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True) -> Checked:
-    """Validate and build; on any error nothing under site_dir or print_dir changes."""
+    """Validate and build site_dir and print_dir; on any error nothing under them changes.
+
+    Holds the build lock beside site_dir (``.site.lock``: a second build at the same time gets
+    Busy, "another build is running (pid N)") and first completes or cleans up what a killed build
+    left (output.recover). Publishing is crash-safe (see biliktilik.build.output). Raises
+    InvalidData (the data has errors), Busy, or BuildError (a generator, MkDocs, or a write failed,
+    e.g. the disk is full: one line, the previous output kept)."""
+    site_dir, print_dir = Path(site_dir), Path(print_dir)
+    with folder_lock(site_dir, "build"):
+        done = recover([site_dir, print_dir], journal_for(site_dir))
+        if done:
+            log.warning("%s", done)
+        return _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict)
+
+
+def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict) -> Checked:
     from generators import GENERATORS
 
     checked = validate(data_dir, cache_dir, use_cache)
@@ -121,9 +137,10 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
         raise InvalidData(checked.findings)
     config_file = Path(config_file or ROOT / "mkdocs.yml")
     config = read_config(config_file)
-    site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
-    work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
+    site = prnt = work = None
     try:
+        site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
+        work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
         ctx = Context(checked, config, site, prnt, root=config_file.parent)
         generate_pages(ctx, config_file, work)
         for lang in LANGUAGES:
@@ -133,12 +150,17 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
             if hasattr(gen, "files"):
                 log.info("files: %s", gen.__name__)
                 gen.files(ctx)
-    except BaseException:
-        site.discard()
-        prnt.discard()
+    except BaseException as exc:
+        for out in (site, prnt):
+            if out is not None:
+                out.discard()
+        if isinstance(exc, OSError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise BuildError(f"cannot write the output: {exc.strerror or exc}{where}; "
+                             f"{site_dir}/ and {print_dir}/ were left as they were") from None
         raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    site.publish()
-    prnt.publish()
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    publish_together([site, prnt], journal_for(site_dir))
     return checked
