@@ -28,7 +28,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from biliktilik.model.certificates import canonical, certificate_facts, facts_hash
 from biliktilik.load.dataset import display_path
-from biliktilik.files import write_atomically
+from biliktilik.files import folder_lock, write_atomically
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, sort_findings
 from biliktilik.model.ledger import LEDGER_FILE, ledger_entries, ledger_record  # noqa: F401 (ledger_record: callers)
 
@@ -251,7 +251,30 @@ def _checked(data_dir: Path, on: dt.date | None = None):
     return validate(data_dir, use_cache=False, on=on)
 
 
+DATA_LOCK_WAIT = 120.0  # seconds a second issue/revoke/correct waits for the first before giving up
+
+
+def _writes_data(func):
+    """Run ``func(data_dir, ...)`` holding the lock of the data folder (``.data.lock`` beside it):
+    two commands that change data/ run one after the other, each validating what the other wrote,
+    so the ledger never loses or duplicates an entry. Waits up to DATA_LOCK_WAIT seconds, then
+    Busy ("another change of the data is running (pid N)", exit 1)."""
+    import functools
+
+    @functools.wraps(func)
+    def locked(data_dir, *args, **kwargs):
+        with folder_lock(Path(data_dir), "change of the data", wait=DATA_LOCK_WAIT):
+            return func(data_dir, *args, **kwargs)
+
+    return locked
+
+
 def _refuse_errors(checked, files: set[str], what: str):
+    """Refused (exit 1) when the files this command reads or writes have errors, or did not load
+    (the ledger), or depend on a record that did not load (a cohort's programme or organisation)."""
+    ds, facts = checked.dataset, checked.facts
+    files = set(files) | set(ds.failed.get("ledger", {}).values())
+    files |= {facts.blocked[c.id] for c in ds.cohorts.values() if c.file in files and c.id in facts.blocked}
     errors = [f for f in checked.errors if f.file in files]
     if errors:
         raise Refused(sort_findings(errors),
@@ -276,12 +299,15 @@ class Issued:
     replaces: str | None = None
 
 
+@_writes_data
 def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_token) -> list[Issued]:
     """Give every listener of ``cohort_id`` who passed and holds no certificate a number and a token."""
     data_dir = Path(data_dir)
     checked = _checked(data_dir)
     ds, facts = checked.dataset, checked.facts
     cohort = ds.cohorts.get(cohort_id)
+    if cohort is None and ds.failed_to_load("cohort", cohort_id):
+        _refuse_errors(checked, {ds.failed_to_load("cohort", cohort_id)}, "no certificate was issued")
     if cohort is None:
         known = ", ".join(sorted(ds.cohorts)) or "none"
         raise UsageError(f"unknown cohort '{cohort_id}'; known cohorts: {known}")
@@ -346,6 +372,7 @@ def _holder_of(ds, facts, entry, number: str):
     return lf
 
 
+@_writes_data
 def revoke(data_dir, number: str, on: dt.date, reason: str):
     """Record a revocation (date and reason) in the ledger and on the listener's certificate."""
     data_dir = Path(data_dir)
@@ -379,6 +406,7 @@ def revoke(data_dir, number: str, on: dt.date, reason: str):
     return lf.ref
 
 
+@_writes_data
 def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_token) -> Issued:
     """Issue a corrected certificate for an edited record; the old one stays, marked replaced.
 
