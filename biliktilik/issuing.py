@@ -455,6 +455,79 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
     return Issued(lf.ref, new_number, token, issued, _name(lf.data), replaces=number)
 
 
+@dataclass
+class Renumbered:
+    ref: str
+    old: dict  # {number, token, status_index} as they were
+    new: dict  # as they are now
+
+
+@_writes_data
+def renumber(data_dir, make_token=new_token) -> list[Renumbered]:
+    """Repair the ledger after a merge of two branches that both issued certificates: every ledger
+    entry whose registration number, token or status-list index an earlier entry (in file order)
+    already uses gets a new one (the next serial of its organisation and year, a new random token,
+    the next free index), in data/ledger.yaml and in the listener's certificate in its cohort, with
+    the facts and hash of the entry recomputed. The earlier entry keeps its values.
+
+    Only a certificate that nobody has seen yet may change its number: run this before the merged
+    data is built and published. Raises IssueError when there is nothing to renumber or a
+    duplicate is part of a correction or revocation (those are fixed by hand, see the message)."""
+    data_dir = Path(data_dir)
+    checked = _checked(data_dir)
+    ds, facts = checked.dataset, checked.facts
+    ledger_path, ledger = _load_ledger(data_dir)
+    ledger_file = display_path(ledger_path)
+    entries = [e for e in ledger["certificates"] if isinstance(e, CommentedMap)]
+    keys = ("number", "token", "status_index")
+    seen = {k: set() for k in keys}
+    later = []
+    for e in entries:
+        clash = [k for k in keys if e.get(k) is not None and e.get(k) in seen[k]]
+        if clash:
+            later.append((e, clash))
+        for k in keys:
+            seen[k].add(e.get(k))
+    if not later:
+        raise IssueError(f"nothing to renumber: no number, token or status index is used twice in {ledger_file}")
+    for e, _ in later:
+        if e.get("replaces") or e.get("replaced_by") or e.get("revoked"):
+            raise IssueError(f"{ledger_file}: the duplicate {e.get('number')} is part of a correction or revocation; "
+                             f"fix it by hand: give it the next free number, a new token and index in the ledger and "
+                             f"in its cohort, update replaces/replaced_by, then `biliktilik correct` if its facts changed")
+    numbers = recorded_numbers(ds)
+    index = _next_index(entries)
+    docs: dict[Path, object] = {}
+    done = []
+    for e, clash in later:
+        ref = e.get("listener")
+        lf = facts.by_ref.get(ref)
+        cert = lf.data.get("certificate") if lf else None
+        if lf is None or not isinstance(cert, dict) or cert.get("token") != e.get("token"):
+            raise IssueError(f"{ledger_file}: the duplicate {e.get('number')} is issued to {ref}, who does not hold it "
+                             f"(same token) in the cohorts; fix it by hand")
+        before = {k: e.get(k) for k in keys}
+        issued = e.get("issued")
+        if "number" in clash:
+            e["number"] = numbers.next(_org_prefix(ds, lf.cohort.data.get("organisation")), issued.year)
+        if "token" in clash:
+            e["token"] = numbers.token(make_token)
+        if "status_index" in clash:
+            e["status_index"] = index
+            index += 1
+        lf.data["certificate"] = dict(cert, number=e["number"], token=e["token"])
+        cfacts = certificate_facts(lf, ds)
+        e["hash"], e["facts"] = facts_hash(cfacts), canonical(cfacts).decode("utf-8")
+        doc = docs.setdefault(lf.cohort.path, _load_rt(lf.cohort.path))
+        held = _find_listener(doc, lf.data.get("id"), lf.cohort.file)["certificate"]
+        held["number"], held["token"] = e["number"], e["token"]
+        done.append(Renumbered(ref, before, {k: e.get(k) for k in keys}))
+    write_atomically(ledger_path, _dump_rt(ledger))
+    for path, doc in docs.items():
+        write_atomically(path, _dump_rt(doc))
+    return done
+
+
 def issue_in_memory(ds, facts, make_token=new_token) -> list[dict]:
     """Ledger entries for every listener who passed and holds no certificate, issued on the day
     the course ended, without writing anything (for benchmarks on synthetic data)."""
