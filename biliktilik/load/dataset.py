@@ -1,6 +1,6 @@
 """Load every YAML record under data/ into one checked :class:`Dataset`.
 
-Per-file work (read, parse, schema check) is cached by path, size and mtime, so
+Per-file work (read, parse, schema check) is cached by path, size, mtime, inode and ctime, so
 after a change to one file only that file is read again. Cross-file checks and
 rule checks always run on the whole dataset (see :mod:`biliktilik.checks`).
 """
@@ -145,7 +145,7 @@ def _parse_one(path: Path, kind: str, display: str):
 
 
 class _Cache:
-    """One pickle per data file, keyed by its absolute path; valid while size and mtime match."""
+    """One pickle per data file, keyed by its absolute path; valid while its stamp (_stamp) matches."""
 
     def __init__(self, directory: Path | None):
         self.dir = directory
@@ -228,8 +228,12 @@ def discover(data_dir: Path):
 
 
 def _stamp(path: Path):
+    """What makes a cached parse valid: size, mtime, and the inode and ctime that no editor or
+    ``os.utime`` can set back (git's index uses the same), and the version of the parsing code.
+    A content hash would also catch a same-size edit whose mtime and ctime were both restored,
+    which needs root (changing the clock); it costs reading every file on each run."""
     st = path.stat()
-    return (st.st_size, st.st_mtime_ns, CODE_VERSION)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION)
 
 
 def _parse_and_cache(job):
