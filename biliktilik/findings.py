@@ -102,5 +102,9 @@ class InvalidData(BiliktilikError):
         super().__init__(f"{errors} error(s) in the data; nothing was built")
 
 
+class Busy(BiliktilikError):
+    """Another biliktilik process holds the lock of the folder this command would write."""
+
+
 class BuildError(BiliktilikError):
     """An output could not be produced (a template or writer problem)."""

@@ -28,7 +28,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from biliktilik.model.certificates import canonical, certificate_facts, facts_hash
 from biliktilik.load.dataset import display_path
-from biliktilik.files import write_atomically
+from biliktilik.files import folder_lock, write_atomically
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, sort_findings
 from biliktilik.model.ledger import LEDGER_FILE, ledger_entries, ledger_record  # noqa: F401 (ledger_record: callers)
 
@@ -251,7 +251,30 @@ def _checked(data_dir: Path, on: dt.date | None = None):
     return validate(data_dir, use_cache=False, on=on)
 
 
+DATA_LOCK_WAIT = 120.0  # seconds a second issue/revoke/correct waits for the first before giving up
+
+
+def _writes_data(func):
+    """Run ``func(data_dir, ...)`` holding the lock of the data folder (``.data.lock`` beside it):
+    two commands that change data/ run one after the other, each validating what the other wrote,
+    so the ledger never loses or duplicates an entry. Waits up to DATA_LOCK_WAIT seconds, then
+    Busy ("another change of the data is running (pid N)", exit 1)."""
+    import functools
+
+    @functools.wraps(func)
+    def locked(data_dir, *args, **kwargs):
+        with folder_lock(Path(data_dir), "change of the data", wait=DATA_LOCK_WAIT):
+            return func(data_dir, *args, **kwargs)
+
+    return locked
+
+
 def _refuse_errors(checked, files: set[str], what: str):
+    """Refused (exit 1) when the files this command reads or writes have errors, or did not load
+    (the ledger), or depend on a record that did not load (a cohort's programme or organisation)."""
+    ds, facts = checked.dataset, checked.facts
+    files = set(files) | set(ds.failed.get("ledger", {}).values())
+    files |= {facts.blocked[c.id] for c in ds.cohorts.values() if c.file in files and c.id in facts.blocked}
     errors = [f for f in checked.errors if f.file in files]
     if errors:
         raise Refused(sort_findings(errors),
@@ -276,12 +299,15 @@ class Issued:
     replaces: str | None = None
 
 
+@_writes_data
 def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_token) -> list[Issued]:
     """Give every listener of ``cohort_id`` who passed and holds no certificate a number and a token."""
     data_dir = Path(data_dir)
     checked = _checked(data_dir)
     ds, facts = checked.dataset, checked.facts
     cohort = ds.cohorts.get(cohort_id)
+    if cohort is None and ds.failed_to_load("cohort", cohort_id):
+        _refuse_errors(checked, {ds.failed_to_load("cohort", cohort_id)}, "no certificate was issued")
     if cohort is None:
         known = ", ".join(sorted(ds.cohorts)) or "none"
         raise UsageError(f"unknown cohort '{cohort_id}'; known cohorts: {known}")
@@ -346,6 +372,7 @@ def _holder_of(ds, facts, entry, number: str):
     return lf
 
 
+@_writes_data
 def revoke(data_dir, number: str, on: dt.date, reason: str):
     """Record a revocation (date and reason) in the ledger and on the listener's certificate."""
     data_dir = Path(data_dir)
@@ -379,6 +406,7 @@ def revoke(data_dir, number: str, on: dt.date, reason: str):
     return lf.ref
 
 
+@_writes_data
 def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_token) -> Issued:
     """Issue a corrected certificate for an edited record; the old one stays, marked replaced.
 
@@ -425,6 +453,79 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
     write_atomically(ledger_path, _dump_rt(ledger))
     write_atomically(lf.cohort.path, _dump_rt(doc))
     return Issued(lf.ref, new_number, token, issued, _name(lf.data), replaces=number)
+
+
+@dataclass
+class Renumbered:
+    ref: str
+    old: dict  # {number, token, status_index} as they were
+    new: dict  # as they are now
+
+
+@_writes_data
+def renumber(data_dir, make_token=new_token) -> list[Renumbered]:
+    """Repair the ledger after a merge of two branches that both issued certificates: every ledger
+    entry whose registration number, token or status-list index an earlier entry (in file order)
+    already uses gets a new one (the next serial of its organisation and year, a new random token,
+    the next free index), in data/ledger.yaml and in the listener's certificate in its cohort, with
+    the facts and hash of the entry recomputed. The earlier entry keeps its values.
+
+    Only a certificate that nobody has seen yet may change its number: run this before the merged
+    data is built and published. Raises IssueError when there is nothing to renumber or a
+    duplicate is part of a correction or revocation (those are fixed by hand, see the message)."""
+    data_dir = Path(data_dir)
+    checked = _checked(data_dir)
+    ds, facts = checked.dataset, checked.facts
+    ledger_path, ledger = _load_ledger(data_dir)
+    ledger_file = display_path(ledger_path)
+    entries = [e for e in ledger["certificates"] if isinstance(e, CommentedMap)]
+    keys = ("number", "token", "status_index")
+    seen = {k: set() for k in keys}
+    later = []
+    for e in entries:
+        clash = [k for k in keys if e.get(k) is not None and e.get(k) in seen[k]]
+        if clash:
+            later.append((e, clash))
+        for k in keys:
+            seen[k].add(e.get(k))
+    if not later:
+        raise IssueError(f"nothing to renumber: no number, token or status index is used twice in {ledger_file}")
+    for e, _ in later:
+        if e.get("replaces") or e.get("replaced_by") or e.get("revoked"):
+            raise IssueError(f"{ledger_file}: the duplicate {e.get('number')} is part of a correction or revocation; "
+                             f"fix it by hand: give it the next free number, a new token and index in the ledger and "
+                             f"in its cohort, update replaces/replaced_by, then `biliktilik correct` if its facts changed")
+    numbers = recorded_numbers(ds)
+    index = _next_index(entries)
+    docs: dict[Path, object] = {}
+    done = []
+    for e, clash in later:
+        ref = e.get("listener")
+        lf = facts.by_ref.get(ref)
+        cert = lf.data.get("certificate") if lf else None
+        if lf is None or not isinstance(cert, dict) or cert.get("token") != e.get("token"):
+            raise IssueError(f"{ledger_file}: the duplicate {e.get('number')} is issued to {ref}, who does not hold it "
+                             f"(same token) in the cohorts; fix it by hand")
+        before = {k: e.get(k) for k in keys}
+        issued = e.get("issued")
+        if "number" in clash:
+            e["number"] = numbers.next(_org_prefix(ds, lf.cohort.data.get("organisation")), issued.year)
+        if "token" in clash:
+            e["token"] = numbers.token(make_token)
+        if "status_index" in clash:
+            e["status_index"] = index
+            index += 1
+        lf.data["certificate"] = dict(cert, number=e["number"], token=e["token"])
+        cfacts = certificate_facts(lf, ds)
+        e["hash"], e["facts"] = facts_hash(cfacts), canonical(cfacts).decode("utf-8")
+        doc = docs.setdefault(lf.cohort.path, _load_rt(lf.cohort.path))
+        held = _find_listener(doc, lf.data.get("id"), lf.cohort.file)["certificate"]
+        held["number"], held["token"] = e["number"], e["token"]
+        done.append(Renumbered(ref, before, {k: e.get(k) for k in keys}))
+    write_atomically(ledger_path, _dump_rt(ledger))
+    for path, doc in docs.items():
+        write_atomically(path, _dump_rt(doc))
+    return done
 
 
 def issue_in_memory(ds, facts, make_token=new_token) -> list[dict]:

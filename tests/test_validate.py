@@ -79,21 +79,29 @@ def _expected(case: Path):
     return lines[:-1], exit_code
 
 
+def _own_lines(case: Path, stdout: str) -> list[str]:
+    """The findings printed for the case's own files, in the order printed."""
+    own = {"data/" + f.relative_to(case).as_posix() for f in case.rglob("*") if f.name != "expected.txt"}
+    return [l for l in stdout.splitlines() if l.split(":")[0] in own]
+
+
 @pytest.mark.parametrize("case", BROKEN, ids=[c.name for c in BROKEN])
 def test_broken_data_gives_exact_findings_and_no_traceback(case, tmp_path, update_golden):
+    """The golden expected.txt holds exactly the findings at the case's files, in order, and the exit
+    code; it is written only by ``pytest --update-golden`` (a case without one fails)."""
     work = _case_data(case, tmp_path)
     own = {"data/" + f.relative_to(case).as_posix() for f in case.rglob("*") if f.name != "expected.txt"}
-    if update_golden or not case.joinpath("expected.txt").exists():
-        proc = run_cli("validate", cwd=work)
-        lines = [l for l in proc.stdout.splitlines() if l.split(":")[0] in own]
-        case.joinpath("expected.txt").write_text("\n".join(lines + [f"exit {proc.returncode}"]) + "\n", encoding="utf-8")
-    expected, exit_code = _expected(case)
     proc = run_cli("validate", cwd=work)
+    if update_golden:
+        lines = _own_lines(case, proc.stdout)
+        case.joinpath("expected.txt").write_text("\n".join(lines + [f"exit {proc.returncode}"]) + "\n", encoding="utf-8")
+    assert case.joinpath("expected.txt").exists(), f"{case.name} has no expected.txt; review the output of " \
+        f"'pytest tests/test_validate.py --update-golden -k {case.name}' and commit it"
+    expected, exit_code = _expected(case)
     assert proc.returncode == exit_code, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+    assert _own_lines(case, proc.stdout) == expected
     out = proc.stdout.splitlines()
-    for line in expected:
-        assert line in out, f"missing finding:\n{line}\ngot:\n" + "\n".join(out)
     stray = [l for l in out if ": error " in l and l.split(":")[0] not in own]
     assert not stray, "errors outside the broken file:\n" + "\n".join(stray)
     # the same findings as JSON, with file and line
@@ -101,6 +109,16 @@ def test_broken_data_gives_exact_findings_and_no_traceback(case, tmp_path, updat
     for line in expected:
         file, lineno = line.split(":")[0], int(line.split(":")[1])
         assert any(f["file"] == file and f["line"] == lineno for f in found)
+
+
+def test_golden_comparison_is_exact(tmp_path):
+    """A finding missing, added or moved is a failure: the comparison is on the whole list."""
+    case = next(c for c in BROKEN if len(_expected(c)[0]) >= 1)
+    expected, _ = _expected(case)
+    printed = "\n".join(expected)
+    assert _own_lines(case, printed) == expected
+    assert _own_lines(case, printed + "\n" + expected[0]) != expected  # one more
+    assert _own_lines(case, "\n".join(expected[1:])) != expected  # one fewer
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:
@@ -118,7 +136,7 @@ def built_site(tmp_path_factory):
     return work
 
 
-ERROR_CASES = [c for c in BROKEN if not c.joinpath("expected.txt").exists() or _expected(c)[1] == 1]
+ERROR_CASES = [c for c in BROKEN if c.joinpath("expected.txt").exists() and _expected(c)[1] == 1]
 
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=[c.name for c in ERROR_CASES])

@@ -1,14 +1,43 @@
 """The one writer of site/ and print/: no path twice, nothing outside its root,
-and publication by swapping a finished folder in place of the old one."""
+and publication by swapping finished folders in place of the old ones, crash-safe.
+
+How a build publishes (``publish_together``), so that ``kill -9`` at any moment leaves either the
+previous site/ and print/ or the new ones, never half of one or a mix after the next start:
+
+1. every output is written into a staging folder beside its target (``.site.building-XXXX``);
+2. a journal ``.site.publish`` beside site/ names each (staging folder, target, inode of the
+   staging folder); it is written atomically and fsynced: this is the commit point;
+3. each staging folder is exchanged with its target in one step (Linux ``renameat2`` with
+   ``RENAME_EXCHANGE``: site/ stays a plain folder and is never missing; where the file system
+   refuses it, two renames, whose gap the recovery closes);
+4. the journal is removed, then the old folders (now at the staging paths) are deleted.
+
+``recover()`` runs at the start of the next build, under the build lock: with a journal it
+completes step 3 for the pairs not yet exchanged (a target whose inode is the journal's is done)
+and step 4; without one it deletes leftover staging folders. A crash before step 2 leaves the old
+output untouched; a crash after it is rolled forward. Files are not fsynced one by one: a killed
+process loses nothing the kernel has accepted; only a power cut before the journal's fsync could.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from biliktilik.files import write_atomically
 from biliktilik.findings import BuildError
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+try:
+    _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+except (OSError, AttributeError):  # not glibc/Linux: the two-rename fallback
+    _renameat2 = None
 
 
 class Output:
@@ -19,6 +48,9 @@ class Output:
         self.name = name
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(self.root, 0o777 & ~mask)  # mkdtemp makes it 0700: the published site/ must be readable by the web server
         self.written: set[str] = set()
 
     def path(self, rel: str) -> Path:
@@ -54,16 +86,136 @@ class Output:
                 self.written.add(key)
 
     def publish(self) -> Path:
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-            if old.exists():
-                shutil.rmtree(old)
-            os.rename(self.target, old)
-        os.rename(self.root, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        """Swap this staging folder in place of the target (one output alone; a build publishes
+        site/ and print/ together with ``publish_together``)."""
+        publish_together([self], journal_for(self.target))
         return self.target
 
     def discard(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def exchange(a: Path, b: Path):
+    """Swap two existing paths atomically (Linux renameat2 RENAME_EXCHANGE). Raises OSError, with
+    errno ENOSYS or EINVAL where the kernel or the file system cannot."""
+    if _renameat2 is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(a))
+
+
+def _swap_in(staged: Path, target: Path):
+    """Put ``staged`` at ``target``; the previous target (if any) ends up at ``staged``'s path."""
+    if not os.path.lexists(target):
+        os.rename(staged, target)
+        return
+    try:
+        exchange(staged, target)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise
+        aside = _aside(staged)
+        os.rename(target, aside)  # target missing from here ...
+        os.rename(staged, target)  # ... to here: recover() closes the gap after a crash
+        os.rename(aside, staged)
+
+
+def _aside(staged: Path) -> Path:
+    return staged.with_name(staged.name + ".previous")
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.lstat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def journal_for(site_target: Path) -> Path:
+    """The publication journal beside a build's site folder."""
+    site_target = Path(site_target).absolute()
+    return site_target.with_name(f".{site_target.name}.publish")
+
+
+def publish_together(outputs: list[Output], journal: Path):
+    """Publish several staged outputs as one: all of them or (after recovery) none. See the module's
+    docstring for the protocol. Raises BuildError (the previous outputs left in place) when the
+    journal or a swap cannot be written."""
+    pairs = [{"staged": str(o.root), "target": str(o.target), "inode": _inode(o.root)} for o in outputs]
+    try:
+        write_atomically(journal, json.dumps({"pid": os.getpid(), "pairs": pairs}, indent=1), fsync=True)
+    except OSError as exc:
+        for o in outputs:
+            o.discard()
+        raise BuildError(f"cannot publish: {exc.strerror or exc} writing {journal}; "
+                         f"the previous output was left as it was") from None
+    done = []
+    try:
+        for pair in pairs:
+            _swap_in(Path(pair["staged"]), Path(pair["target"]))
+            done.append(pair)
+    except OSError as exc:
+        try:  # undo: the previous outputs back in place
+            for pair in reversed(done):
+                _swap_in(Path(pair["staged"]), Path(pair["target"]))
+            journal.unlink()
+        except OSError:
+            raise BuildError(f"publishing failed half way ({exc.strerror or exc}); the next build completes it "
+                             f"(journal {journal})") from None
+        for o in outputs:
+            o.discard()
+        raise BuildError(f"cannot publish: {exc.strerror or exc}; the previous output was left as it was") from None
+    _finish(journal, pairs)
+
+
+def _finish(journal: Path, pairs):
+    journal.unlink(missing_ok=True)
+    _fsync_folder(journal.parent)
+    for pair in pairs:  # the previous outputs, now at the staging paths
+        shutil.rmtree(pair["staged"], ignore_errors=True)
+        shutil.rmtree(_aside(Path(pair["staged"])), ignore_errors=True)
+
+
+def _fsync_folder(folder: Path):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def recover(targets: list[Path], journal: Path) -> str | None:
+    """Bring ``targets`` (site/, print/) to a whole state after a build that was killed: complete a
+    committed publication (journal present), else delete staging folders a killed build left.
+    Call it holding the build lock. Returns what was done, for the log, or None."""
+    done = None
+    if journal.exists():
+        try:
+            pairs = json.loads(journal.read_text(encoding="utf-8"))["pairs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pairs = None  # written atomically, so never half; unreadable means not ours: leave it
+        if pairs is not None:
+            for pair in pairs:
+                staged, target = Path(pair["staged"]), Path(pair["target"])
+                if _inode(target) == pair["inode"]:
+                    continue  # exchanged before the crash
+                if _inode(staged) == pair["inode"]:
+                    _swap_in(staged, target)
+                elif _inode(target) is None and _inode(_aside(staged)) is not None:
+                    os.rename(_aside(staged), target)  # the fallback's gap, the new folder lost: keep the old
+            _finish(journal, pairs)
+            done = "completed the publication a stopped build had committed"
+    for target in targets:
+        target = Path(target).absolute()
+        if not target.parent.is_dir():
+            continue
+        for leftover in target.parent.glob(f".{target.name}.building-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+            done = done or "removed the staging folders of a stopped build"
+    return done

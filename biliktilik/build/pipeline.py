@@ -19,7 +19,8 @@ import jinja2
 
 from biliktilik.findings import BuildError, InvalidData
 from biliktilik.build.cache import OutputCache
-from biliktilik.build.output import Output
+from biliktilik.build.output import Output, journal_for, publish_together, recover
+from biliktilik.files import folder_lock
 from biliktilik.load.dataset import default_cache_dir
 from biliktilik.progress import QUIET, Progress
 from biliktilik.validate import Checked, validate
@@ -137,7 +138,7 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
           cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True,
           site_url: str | None = None, jobs: int | None = None, forms: bool = False,
           progress: Progress | None = None) -> Checked:
-    """Validate and build; on any error nothing under site_dir or print_dir changes.
+    """Validate and build site_dir and print_dir; on any error nothing under them changes.
 
     ``site_url`` replaces mkdocs.yml's (the issuer's address: QR codes, did:web, the verification
     pages' origin check), e.g. ``http://127.0.0.1:8000/`` for a site served locally.
@@ -146,17 +147,35 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
     ``jobs``: worker processes (default: all cores); ``forms``: also every listener's filled forms
     (print/forms/; staff otherwise print them per cohort with ``biliktilik forms --cohort``);
     ``progress``: where stages and counts go (default: a bar when stderr is a terminal).
-    Raises InvalidData (the findings) when the data has errors, BuildError when an output fails."""
-    from generators import GENERATORS
 
+    Holds the build lock beside site_dir (``.site.lock``: a second build at the same time gets
+    Busy, "another build is running (pid N)") and first completes or cleans up what a killed build
+    left (output.recover). Publishing is crash-safe (see biliktilik.build.output). Raises
+    InvalidData (the data has errors), Busy, or BuildError (a generator, MkDocs, or a write failed,
+    e.g. the disk is full: one line, the previous output kept)."""
+    site_dir, print_dir = Path(site_dir), Path(print_dir)
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     if jobs < 1:
         raise BuildError(f"--jobs must be at least 1, not {jobs}")
+    try:
+        with folder_lock(site_dir, "build"):
+            done = recover([site_dir, print_dir], journal_for(site_dir))
+            if done:
+                log.warning("%s", done)
+            return _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict,
+                          site_url, jobs, forms, progress)
+    finally:
+        progress.close()
+
+
+def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict,
+           site_url, jobs, forms, progress) -> Checked:
+    from generators import GENERATORS
+
     with progress.stage("validate"):
         checked = validate(data_dir, cache_dir, use_cache)
     if not checked.ok:
-        progress.close()
         raise InvalidData(checked.findings)
     cache = OutputCache((Path(cache_dir) if cache_dir else default_cache_dir(Path(data_dir))) / "outputs") \
         if use_cache else None
@@ -164,9 +183,10 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
     config = read_config(config_file)
     if site_url:
         config = {**config, "site_url": site_url}
-    site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
-    work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
+    site = prnt = work = None
     try:
+        site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
+        work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
         ctx = Context(checked, config, site, prnt, root=config_file.parent, jobs=jobs, cache=cache,
                       progress=progress, filled_forms=forms)
         with progress.stage("pages"):
@@ -180,13 +200,17 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
                 log.info("files: %s", gen.__name__)
                 with progress.stage(gen.__name__.rsplit(".", 1)[-1]):
                     gen.files(ctx)
-    except BaseException:
-        site.discard()
-        prnt.discard()
+    except BaseException as exc:
+        for out in (site, prnt):
+            if out is not None:
+                out.discard()
+        if isinstance(exc, OSError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise BuildError(f"cannot write the output: {exc.strerror or exc}{where}; "
+                             f"{site_dir}/ and {print_dir}/ were left as they were") from None
         raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-        progress.close()
-    site.publish()
-    prnt.publish()
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    publish_together([site, prnt], journal_for(site_dir))
     return checked

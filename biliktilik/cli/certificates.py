@@ -41,6 +41,11 @@ def add_parsers(sub, add_data):
                    help="issue date of the correction (default: the old certificate's, so validity does not change)")
     p.set_defaults(run=cmd_correct)
 
+    p = sub.add_parser("renumber", help="after a merge: give certificates whose number, token or status index "
+                                        "is used twice new ones (the later in the ledger)")
+    add_data(p)
+    p.set_defaults(run=cmd_renumber)
+
     p = sub.add_parser("verify", help="verify a certificate: signature by the issuer's did:web key, signed status, "
                                       "validity in Kazakhstan time; exit 0 only when VALID")
     p.add_argument("credential", metavar="URL-OR-FILE",
@@ -69,6 +74,15 @@ def cmd_revoke(args) -> int:
 
     ref = revoke(args.data, args.number, args.date, args.reason)
     print(f"revoked {args.number} ({ref}) on {args.date}: {args.reason}")
+    return 0
+
+
+def cmd_renumber(args) -> int:
+    from biliktilik.issuing import renumber
+
+    for r in renumber(args.data):
+        changed = ", ".join(f"{k} {r.old[k]} -> {r.new[k]}" for k in r.old if r.old[k] != r.new[k])
+        print(f"{r.ref}: {changed}")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Load every YAML record under data/ into one checked :class:`Dataset`.
 
-Per-file work (read, parse, schema check) is cached by path, size and mtime, so
+Per-file work (read, parse, schema check) is cached by path, size, mtime, inode and ctime, so
 after a change to one file only that file is read again. Cross-file checks and
 rule checks always run on the whole dataset (see :mod:`biliktilik.checks`).
 """
@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from biliktilik.load import iin
 from biliktilik.load import schemas
 from biliktilik.findings import Finding
 from biliktilik.load.schemacheck import Checker
-from biliktilik.load.yamlload import Map, load_file, plain, position
+from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class Record:
             return self.data
         cached = getattr(self, "_positioned", None)
         if cached is None:
-            cached = load_file(self.path, self.file, []) or self.data
+            cached = load_file(self.path, self.file, [], LEDGER_LIMITS if self.kind == "ledger" else LIMITS) or self.data
             self._positioned = cached
         return cached
 
@@ -77,6 +78,9 @@ class Dataset:
     cohorts: dict[str, Record] = field(default_factory=dict)
     ledgers: dict[str, Record] = field(default_factory=dict)  # data/ledger.yaml, id 'ledger'
     findings: list[Finding] = field(default_factory=list)
+    # kind -> {id: file} of the files that failed to load (their findings are at the file); a reference
+    # to one of these ids is passed over by every check, fact and output, never reported twice.
+    failed: dict[str, dict[str, str]] = field(default_factory=dict)
     files_read: int = 0
     files_cached: int = 0
 
@@ -86,6 +90,12 @@ class Dataset:
     @property
     def errors(self):
         return [f for f in self.findings if f.severity == "error"]
+
+    def failed_to_load(self, kind: str, rid) -> str | None:
+        """The file (as findings name it) of the ``kind`` record ``rid`` when that file failed to load,
+        else None. A check that meets a reference to such a record skips it: the broken file already
+        carries the finding."""
+        return self.failed.get(kind, {}).get(rid) if isinstance(rid, str) else None
 
 
 def display_path(path: Path) -> str:
@@ -120,17 +130,22 @@ FILE_CHECKS = {"cohort": (_listener_iins,)}
 
 
 def _parse_one(path: Path, kind: str, display: str):
+    """(data, findings, sound) of one file; ``sound`` is False when the YAML or the schema check
+    found an error: such a record is not loaded (see load_dataset), so that no later check, fact
+    or output meets a value of the wrong type or a missing required key."""
     findings: list[Finding] = []
-    data = load_file(path, display, findings)
+    data = load_file(path, display, findings, LEDGER_LIMITS if kind == "ledger" else LIMITS)
     if data is not None:
         findings.extend(_CHECKERS[kind](data, display))
+    sound = data is not None and not any(f.severity == "error" for f in findings)
+    if data is not None:
         for check in FILE_CHECKS.get(kind, ()):
             findings.extend(check(data, display))
-    return data, findings
+    return data, findings, sound
 
 
 class _Cache:
-    """One pickle per data file, keyed by its absolute path; valid while size and mtime match."""
+    """One pickle per data file, keyed by its absolute path; valid while its stamp (_stamp) matches."""
 
     def __init__(self, directory: Path | None):
         self.dir = directory
@@ -213,14 +228,18 @@ def discover(data_dir: Path):
 
 
 def _stamp(path: Path):
+    """What makes a cached parse valid: size, mtime, and the inode and ctime that no editor or
+    ``os.utime`` can set back (git's index uses the same), and the version of the parsing code.
+    A content hash would also catch a same-size edit whose mtime and ctime were both restored,
+    which needs root (changing the clock); it costs reading every file on each run."""
     st = path.stat()
-    return (st.st_size, st.st_mtime_ns, CODE_VERSION)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION)
 
 
 def _parse_and_cache(job):
     path, kind, display, stamp, cache_dir = job
-    data, findings = _parse_one(path, kind, display)
-    result = (plain(data), findings)
+    data, findings, sound = _parse_one(path, kind, display)
+    result = (plain(data), findings, sound)
     _Cache(cache_dir).put(path, stamp, display, result)
     return result
 
@@ -246,13 +265,33 @@ def _read_all(files, displays, cache: _Cache, ds: Dataset):
             results[i] = result
     else:
         for i, (path, kind, display, stamp, cache_dir) in jobs:
-            data, findings = _parse_one(path, kind, display)
-            cache.put(path, stamp, display, (plain(data), findings))
-            results[i] = (data, findings)  # keeps positions: no second parse for findings
+            data, findings, sound = _parse_one(path, kind, display)
+            cache.put(path, stamp, display, (plain(data), findings, sound))
+            results[i] = (data, findings, sound)  # keeps positions: no second parse for findings
     return results
 
 
 PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
+
+
+_ID_LINE = re.compile(rb"^id:[ \t]*['\"]?([^'\"#\s]+)", re.M)
+
+
+def _probable_id(path: Path, data) -> str:
+    """The id a file that failed to load most likely has: its ``id:`` line, else its name."""
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        return data["id"]
+    try:
+        with open(path, "rb") as fh:
+            match = _ID_LINE.search(fh.read(1 << 16))
+    except OSError:
+        match = None
+    if match:
+        try:
+            return match.group(1).decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return path.stem
 
 
 def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
@@ -277,12 +316,11 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
     first_seen: dict[tuple[str, str], Record] = {}
     results = _read_all(files, displays, cache, ds)
     for (path, kind), display, result in zip(files, displays, results):
-        data, findings = result
+        data, findings, sound = result
         ds.findings.extend(findings)
-        if not isinstance(data, dict):
-            continue
-        rid = path.stem if kind in schemas.FILES.values() else data.get("id")
-        if not isinstance(rid, str):
+        rid = path.stem if kind in schemas.FILES.values() else data.get("id") if isinstance(data, dict) else None
+        if not sound or not isinstance(data, dict) or not isinstance(rid, str):
+            ds.failed.setdefault(kind, {})[_probable_id(path, data)] = display
             continue
         record = Record(kind, rid, display, data, path)
         previous = first_seen.get((kind, record.id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 import yaml
 
@@ -20,7 +21,7 @@ except ImportError:  # pragma: no cover
 
 from biliktilik.findings import Finding
 
-__all__ = ["Invalid", "Map", "Seq", "load_text", "load_file", "plain", "position"]
+__all__ = ["Invalid", "LEDGER_LIMITS", "LIMITS", "Limits", "Map", "Seq", "load_text", "load_file", "plain", "position"]
 
 
 class Invalid(str):
@@ -189,12 +190,110 @@ class _Constructor:
         return value
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Limits of one data file, checked before any Python value is built (see _measure).
+
+    The largest record file the project expects is a programme (80 KB) or a cohort of a few
+    thousand listeners (about 2 MB); the ledger grows by about 1.5 KB per certificate ever issued,
+    so it has its own, larger limits (LEDGER_LIMITS). Aliases are allowed but may not multiply
+    the data (the "billion laughs")."""
+    bytes: int = 4 * 1024 * 1024  # yaml.too-large: the file's size in bytes
+    nodes: int = 1_000_000  # yaml.too-many-nodes: mappings, sequences and scalars written in the file
+    alias_nodes: int = 10_000  # yaml.alias-limit: nodes reached again through aliases (*name), with repetition
+    depth: int = 40  # yaml.too-deep: mappings and sequences inside each other, aliases followed
+
+
+LIMITS = Limits()
+LEDGER_LIMITS = Limits(bytes=1024 * 1024 * 1024, nodes=40_000_000)  # about 700,000 certificates
+
+
+def _measure(root, file: str, findings: list[Finding], limits: Limits = LIMITS) -> bool:
+    """Walk the composed node graph once, iteratively, and check the limits above before the
+    constructor builds anything: an alias is a second reference to an already composed node, so
+    the count of nodes it brings is known from a memo of each node's expanded size (and height)
+    without expanding it. Appends at most one finding; returns False when a limit is exceeded.
+    A recursive alias is left to the constructor (yaml.recursive)."""
+    size: dict[int, int] = {}  # id(node) -> nodes in its expansion (itself included)
+    height: dict[int, int] = {}  # id(node) -> levels of collections in its expansion
+    active: set[int] = set()
+    seen_scalars: set[int] = set()
+    distinct = 1
+    through_aliases = 0
+
+    def fail(node, code, message):
+        mark = node.start_mark
+        findings.append(Finding(file, mark.line + 1, mark.column + 1, "error", code, message))
+        return False
+
+    def children(node):
+        if isinstance(node, yaml.MappingNode):
+            return iter([n for pair in node.value for n in pair])
+        return iter(node.value)
+
+    if isinstance(root, yaml.ScalarNode):
+        return True
+    # frame: [node, depth, children, expanded size so far, tallest child]
+    stack = [[root, 1, children(root), 1, 0]]
+    active.add(id(root))
+    while stack:
+        frame = stack[-1]
+        node, depth = frame[0], frame[1]
+        child = next(frame[2], None)
+        if child is None:
+            stack.pop()
+            active.discard(id(node))
+            size[id(node)], height[id(node)] = frame[3], frame[4] + 1
+            if stack:
+                stack[-1][3] += frame[3]
+                stack[-1][4] = max(stack[-1][4], frame[4] + 1)
+            continue
+        key = id(child)
+        if isinstance(child, yaml.ScalarNode):
+            frame[3] += 1
+            if key in seen_scalars:
+                through_aliases += 1
+            else:
+                seen_scalars.add(key)
+                distinct += 1
+        elif key in size:  # an alias of a finished collection
+            frame[3] += size[key]
+            frame[4] = max(frame[4], height[key])
+            through_aliases += size[key]
+            if depth + height[key] > limits.depth:
+                return fail(node, "yaml.too-deep", f"an alias here nests the data {depth + height[key]} levels deep; "
+                                                   f"at most {limits.depth} are allowed")
+        elif key in active:  # recursive: the constructor reports it
+            continue
+        else:
+            distinct += 1
+            if depth + 1 > limits.depth:
+                return fail(child, "yaml.too-deep", f"the data is nested more than {limits.depth} levels deep here; "
+                                                    f"a record needs far fewer")
+            active.add(key)
+            stack.append([child, depth + 1, children(child), 1, 0])
+            continue
+        if through_aliases > limits.alias_nodes:
+            return fail(node, "yaml.alias-limit",
+                        f"the aliases (*name) in this collection repeat more than {limits.alias_nodes:,} values "
+                        f"(an alias bomb?); write the data out or use fewer aliases")
+        if distinct > limits.nodes:
+            return fail(child, "yaml.too-many-nodes", f"the file holds more than {limits.nodes:,} values; "
+                                                      f"split it into smaller records")
+    return True
+
+
 def _codepoint(character) -> int:
     return character if isinstance(character, int) else ord(character[:1] or "\0")
 
 
-def load_text(text: str, file: str, findings: list[Finding]):
-    """Parse one YAML document; problems are appended to ``findings``; returns None on failure."""
+def load_text(text: str, file: str, findings: list[Finding], limits: Limits = LIMITS):
+    """Parse one YAML document (YAML 1.1 as libyaml reads it) into Map/Seq/scalars with positions.
+
+    Problems are appended to ``findings`` (file, line, column, a stable code: yaml.syntax,
+    yaml.character, yaml.empty, yaml.duplicate-key, yaml.date, yaml.recursive, and the limits
+    yaml.alias-limit, yaml.too-deep, yaml.too-many-nodes checked before construction); returns
+    None when the document cannot be used."""
     if not text.strip():
         findings.append(Finding(file, 1, 1, "error", "yaml.empty", "the file is empty; expected a YAML mapping"))
         return None
@@ -208,7 +307,8 @@ def load_text(text: str, file: str, findings: list[Finding]):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
-        if "tab" in problem or "\t" in problem:
+        at_tab = mark is not None and 0 <= getattr(mark, "index", -1) < len(text) and text[mark.index] == "\t"
+        if "tab" in problem or "\t" in problem or at_tab:
             message = "tab character; YAML is indented with spaces only, replace the tab with spaces"
         else:
             message = f"invalid YAML: {problem}"
@@ -232,16 +332,23 @@ def load_text(text: str, file: str, findings: list[Finding]):
     if node is None:
         findings.append(Finding(file, 1, 1, "error", "yaml.empty", "the file holds no YAML document"))
         return None
+    if not _measure(node, file, findings, limits):
+        return None
     return _Constructor(file, findings).build(node)
 
 
-def load_file(path, display: str, findings: list[Finding]):
-    """Read ``path`` as strict UTF-8 and parse it."""
+def load_file(path, display: str, findings: list[Finding], limits: Limits = LIMITS):
+    """Read ``path`` as strict UTF-8 and parse it; a file above ``limits.bytes`` is not read
+    (yaml.too-large). Problems are appended to ``findings``; returns None on failure."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(limits.bytes + 1)
     except OSError as exc:
         findings.append(Finding(display, 1, 1, "error", "file.read", f"cannot read the file: {exc.strerror or exc}"))
+        return None
+    if len(data) > limits.bytes:
+        findings.append(Finding(display, 1, 1, "error", "yaml.too-large",
+                                f"the file is larger than {limits.bytes / 1048576:g} MiB; split it into smaller records"))
         return None
     try:
         text = data.decode("utf-8")
@@ -254,4 +361,4 @@ def load_file(path, display: str, findings: list[Finding]):
         return None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return load_text(text, display, findings)
+    return load_text(text, display, findings, limits)

@@ -53,7 +53,10 @@ def certificate_facts(lf: ListenerFacts, ds) -> dict | None:
     if not isinstance(cert, dict) or lf.programme is None:
         return None
     prog = lf.programme.data
-    org = ds.organisations[lf.cohort.data["organisation"]].data
+    org_record = ds.organisations.get(lf.cohort.data.get("organisation"))
+    if org_record is None:  # an unknown organisation is reported by the cohort checks
+        return None
+    org = org_record.data
     grades = lf.data.get("grades") or {}
     modules = []
     for m in (prog.get("thematic_plan") or {}).get("modules") or []:

@@ -221,6 +221,14 @@ class Facts:
     by_ref: dict[str, ListenerFacts]
     monitoring: list[tuple[Record, dt.date | None, dt.date, bool]]  # programme, last, due, overdue
     staff: list[StaffFacts]
+    # cohort id -> the file that failed to load and that the cohort depends on (the cohort file itself,
+    # its programme, its organisation or that organisation's rule set). Their listeners are left out of
+    # ``listeners``: no check, fact, output or report follows a reference into a record that is not there.
+    blocked: dict[str, str] = field(default_factory=dict)
+
+    def blocked_ref(self, ref) -> str | None:
+        """The broken file behind a listener reference 'cohort-id/listener-id', or None."""
+        return self.blocked.get(ref.split("/", 1)[0]) if isinstance(ref, str) else None
 
     def of_cohort(self, cohort_id: str) -> list[ListenerFacts]:
         return [lf for lf in self.listeners if lf.cohort.id == cohort_id]
@@ -412,11 +420,33 @@ def _monitoring(ds: Dataset, facts: Facts):
     return out
 
 
+def blocked_by(ds: Dataset, cohort: dict) -> str | None:
+    """The file that failed to load which a cohort's data refers to (directly or through its
+    organisation's rule set), or None when every record it needs was loaded."""
+    org_id = cohort.get("organisation")
+    broken = ds.failed_to_load("programme", cohort.get("programme")) or ds.failed_to_load("organisation", org_id)
+    if broken:
+        return broken
+    org = ds.organisations.get(org_id) if isinstance(org_id, str) else None
+    return ds.failed_to_load("ruleset", org.data.get("ruleset")) if org is not None else None
+
+
 def compute(ds: Dataset, on: dt.date | None = None) -> Facts:
+    """Every fact of the dataset as of ``on`` (default: the build date, see today()).
+
+    A cohort that depends on a record that failed to load (Dataset.failed) gets no listener facts;
+    it is named in ``Facts.blocked`` with the broken file, so checks skip references into it."""
     rules = resolve(ds)
     facts = Facts(on or today(), rules, [], {}, [], [])
+    for kind in ("cohort",):
+        for cid, file in ds.failed.get(kind, {}).items():
+            facts.blocked.setdefault(cid, file)
     for cid, cohort in sorted(ds.cohorts.items()):
         c = cohort.data
+        broken = blocked_by(ds, c)
+        if broken:
+            facts.blocked[cid] = broken
+            continue
         programme = ds.programmes.get(c.get("programme"))
         org_rules = rules.get(c.get("organisation"))
         for i, listener in enumerate(c.get("listeners") or []):

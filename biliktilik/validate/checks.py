@@ -62,7 +62,7 @@ def check(ds: Dataset, facts: Facts) -> list[Finding]:
 
 def _organisation(ds, facts, org: Record, out: _Out):
     d = org.data
-    if d.get("ruleset") not in ds.rulesets:
+    if d.get("ruleset") not in ds.rulesets and not ds.failed_to_load("ruleset", d.get("ruleset")):
         out.add(org, ("ruleset",), "error", "organisation.ruleset",
                 f"unknown rule set '{d.get('ruleset')}'; expected one of: {', '.join(sorted(ds.rulesets)) or 'none defined'}")
     rules = facts.rules.get(org.id)
@@ -130,7 +130,7 @@ def _fmt(x):
 def _programme(ds, facts, prog: Record, out: _Out):
     d = prog.data
     org_id = d.get("organisation")
-    if org_id not in ds.organisations:
+    if org_id not in ds.organisations and not ds.failed_to_load("organisation", org_id):
         out.add(prog, ("organisation",), "error", "programme.organisation",
                 f"unknown organisation '{org_id}'; expected one of: {', '.join(sorted(ds.organisations))}")
     rules = facts.rules.get(org_id)
@@ -331,11 +331,11 @@ def _scale(record, path, scale, attainable, what, out):
 def _cohort(ds, facts: Facts, cohort: Record, out: _Out):
     c = cohort.data
     prog = ds.programmes.get(c.get("programme"))
-    if prog is None:
+    if prog is None and not ds.failed_to_load("programme", c.get("programme")):
         out.add(cohort, ("programme",), "error", "cohort.programme",
                 f"unknown programme '{c.get('programme')}'; expected one of: {', '.join(sorted(ds.programmes))}")
     org_id = c.get("organisation")
-    if org_id not in ds.organisations:
+    if org_id not in ds.organisations and not ds.failed_to_load("organisation", org_id):
         out.add(cohort, ("organisation",), "error", "cohort.organisation",
                 f"unknown organisation '{org_id}'; expected one of: {', '.join(sorted(ds.organisations))}")
     rules = facts.rules.get(org_id)
@@ -488,6 +488,8 @@ def _retake(ds, facts: Facts, lf, out):
         return
     original = facts.by_ref.get(ref)
     path = lf.path + ("retake_of",)
+    if original is None and facts.blocked_ref(ref):
+        return  # the original's cohort (or what it needs) failed to load: reported at that file
     if original is None:
         out.add(lf.cohort, path, "error", "listener.retake-of", f"'{ref}' names no listener (expected cohort-id/listener-id)")
         return

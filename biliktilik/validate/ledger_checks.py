@@ -37,6 +37,15 @@ def _finding(record, path, code, message, severity="error"):
     return Finding(record.file, line, col, severity, code, message)
 
 
+_RENUMBER = ("`biliktilik renumber` gives the later certificate (in ledger order) a new number, token and "
+             "status index, in the ledger and in its cohort; do it before the merged data is published")
+
+
+def _place(lf, key) -> str:
+    """file:line of a listener's certificate number or token."""
+    return f"{lf.cohort.file}:{_at(lf.cohort, lf.path + ('certificate', key))[0]}"
+
+
 def _name(holder):
     if not isinstance(holder, dict):
         return str(holder)
@@ -140,6 +149,8 @@ def check(ds, facts) -> list[Finding]:
 
     out: list[Finding] = []
     ledger = ledger_record(ds)
+    if ledger is None and ds.failed.get("ledger"):  # reported at data/ledger.yaml; nothing to compare with
+        return out
     raw = ledger.data.get("certificates") if ledger is not None else None
     entries = [(i, e) for i, e in enumerate(raw if isinstance(raw, list) else []) if isinstance(e, dict)]
     by_number, by_token, by_index = {}, {}, {}
@@ -154,9 +165,12 @@ def check(ds, facts) -> list[Finding]:
             if value is None:
                 continue
             if value in table:
+                first = table[value][0]
+                line = _at(ledger, ("certificates", first, key))[0]
                 out.append(_finding(ledger, path + (key,), f"ledger.duplicate-{key.replace('_', '-')}",
-                                    f"{what} {value} is already used by entry {table[value][0] + 1} ({table[value][1].get('number')}); "
-                                    f"numbers, tokens and indices are never reused"))
+                                    f"{what} {value} is already used by entry {first + 1} ({table[value][1].get('number')}) "
+                                    f"at {ledger.file}:{line}; numbers, tokens and indices are never reused "
+                                    f"(after a merge: {_RENUMBER})"))
             else:
                 table[value] = (i, e)
         text = e.get("facts")
@@ -214,12 +228,14 @@ def check(ds, facts) -> list[Finding]:
         number, token = cert.get("number"), cert.get("token")
         if number in held:
             out.append(_finding(cohort, cpath + ("number",), "certificate.duplicate-number",
-                                f"registration number {number} is already held by {held[number].ref}"))
+                                f"registration number {number} is already held by {held[number].ref} "
+                                f"at {_place(held[number], 'number')}; {_RENUMBER}"))
             continue
         held[number] = lf
         if token in held_tokens:
             out.append(_finding(cohort, cpath + ("token",), "certificate.duplicate-token",
-                                f"this token is already used by {held_tokens[token].ref}"))
+                                f"this token is already used by {held_tokens[token].ref} "
+                                f"at {_place(held_tokens[token], 'token')}; {_RENUMBER}"))
         held_tokens[token] = lf
         found = by_number.get(number)
         if found is None:
@@ -272,7 +288,7 @@ def check(ds, facts) -> list[Finding]:
 
     for i, e in entries:
         number = e.get("number")
-        if number in held or e.get("replaced_by"):
+        if number in held or e.get("replaced_by") or facts.blocked_ref(e.get("listener")):
             continue
         out.append(_finding(ledger, ("certificates", i), "ledger.vanished",
                             f"certificate {number} was issued to {e.get('listener')}, but no listener holds it now; "
