@@ -13,7 +13,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,8 +20,6 @@ import pytest
 
 from biliktilik.build import output as output_module
 from biliktilik.build.output import Output, journal_for, publish_together, recover
-from biliktilik.build.pipeline import build
-from biliktilik.findings import BuildError, Busy
 from conftest import CLI, DATA, ROOT
 
 COHORT = "cohorts/2027-02-tor-kk.yaml"  # an upcoming cohort: its seats show in the catalog

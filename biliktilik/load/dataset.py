@@ -81,6 +81,9 @@ class Dataset:
     # kind -> {id: file} of the files that failed to load (their findings are at the file); a reference
     # to one of these ids is passed over by every check, fact and output, never reported twice.
     failed: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the records of files that parsed to a mapping but failed their schema: left out of every
+    # cross-file check, but still read by checks of a record's own text (validate/text_checks.py)
+    unsound: list[Record] = field(default_factory=list)
     files_read: int = 0
     files_cached: int = 0
 
@@ -321,6 +324,8 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
         rid = path.stem if kind in schemas.FILES.values() else data.get("id") if isinstance(data, dict) else None
         if not sound or not isinstance(data, dict) or not isinstance(rid, str):
             ds.failed.setdefault(kind, {})[_probable_id(path, data)] = display
+            if isinstance(data, dict):
+                ds.unsound.append(Record(kind, _probable_id(path, data), display, data, path))
             continue
         record = Record(kind, rid, display, data, path)
         previous = first_seen.get((kind, record.id))

@@ -68,21 +68,33 @@ def _share(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value <= 100
 
 
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _records(ds, kind: str) -> list:
+    """The records of ``kind`` (singular), including those whose file failed its schema: these
+    checks read only a record's own text, so they still help on a file that has other errors."""
+    return list(ds.of_kind(kind).values()) + [r for r in ds.unsound if r.kind == kind]
+
+
 def check(ds, facts) -> list[Finding]:
+    """Findings on text that looks right but misleads (see the module's docstring), for every
+    organisation, programme, cohort and rule set of ``ds``."""
     out: list[Finding] = []
-    for kind in ("organisations", "programmes", "cohorts", "rulesets"):
-        for record in getattr(ds, kind).values():
-            _id(record, ("id",), record.data.get("id"), kind[:-1] + " id", out)
-    for org in ds.organisations.values():
+    for kind in ("organisation", "programme", "cohort", "ruleset"):
+        for record in _records(ds, kind):
+            _id(record, ("id",), record.data.get("id"), kind + " id", out)
+    for org in _records(ds, "organisation"):
         _texts(org, ("name",), org.data.get("name"), out)
         _texts(org, ("head",), org.data.get("head"), out)
-    for prog in ds.programmes.values():
+    for prog in _records(ds, "programme"):
         _texts(prog, ("title",), prog.data.get("title"), out)
-    for cohort in ds.cohorts.values():
-        for i, trainer in enumerate(cohort.data.get("trainers") or []):
+    for cohort in _records(ds, "cohort"):
+        for i, trainer in enumerate(_list(cohort.data.get("trainers"))):
             if isinstance(trainer, dict):
                 _texts(cohort, ("trainers", i, "name"), trainer.get("name"), out)
-        for i, listener in enumerate(cohort.data.get("listeners") or []):
+        for i, listener in enumerate(_list(cohort.data.get("listeners"))):
             if not isinstance(listener, dict):
                 continue
             _id(cohort, ("listeners", i, "id"), listener.get("id"), "listener id", out)
