@@ -72,8 +72,12 @@ def _origin(url: str) -> tuple:
 
 
 def on_site(url: str, site_url: str) -> bool:
-    """True when ``url`` is on the issuer's site: same scheme, host and port, under its path."""
-    return _origin(url) == _origin(site_url) and urlsplit(url).path.startswith(urlsplit(site_url).path)
+    """True when ``url`` is on the issuer's site: same scheme, host and port, under its path (False for an
+    address that cannot be parsed, e.g. a port that is not a number)."""
+    try:
+        return _origin(url) == _origin(site_url) and urlsplit(url).path.startswith(urlsplit(site_url).path)
+    except ValueError:
+        return False
 
 
 class Fetcher:
