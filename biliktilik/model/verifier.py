@@ -24,11 +24,11 @@ import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.exceptions import InvalidSignature
 from joserfc import jws
-from joserfc.errors import JoseError
+from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import OKPKey
 
 from biliktilik.model import credentials as C
@@ -72,8 +72,12 @@ def _origin(url: str) -> tuple:
 
 
 def on_site(url: str, site_url: str) -> bool:
-    """True when ``url`` is on the issuer's site: same scheme, host and port, under its path."""
-    return _origin(url) == _origin(site_url) and urlsplit(url).path.startswith(urlsplit(site_url).path)
+    """True when ``url`` is on the issuer's site: same scheme, host and port, under its path (False for an
+    address that cannot be parsed, e.g. a port that is not a number)."""
+    try:
+        return _origin(url) == _origin(site_url) and urlsplit(url).path.startswith(urlsplit(site_url).path)
+    except ValueError:
+        return False
 
 
 class Fetcher:
@@ -93,10 +97,9 @@ class Fetcher:
             local = self.site / rel
             if rel == "" or rel.endswith("/"):
                 local = local / "index.html"
-            try:
-                return local.read_bytes()
-            except OSError as exc:
-                raise Unverified(f"{url} is not in {self.site}/ ({exc.strerror})") from None
+            if not local.resolve().is_relative_to(self.site.resolve()):
+                raise Unverified(f"{url} leads out of {self.site}/")
+            return read_limited(local, url)
         try:
             with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "*/*"}),
                                         timeout=FETCH_TIMEOUT) as response:
@@ -112,11 +115,25 @@ class Fetcher:
         return data
 
 
+def read_limited(path: Path, what: str) -> bytes:
+    """The bytes of a local file of at most :data:`MAX_BYTES`; Unverified when unreadable or larger."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise Unverified(f"cannot read {what}: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise Unverified(f"{what} is larger than {MAX_BYTES} bytes")
+    return data
+
+
 def _json(data: bytes, what: str):
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise Unverified(f"{what} is not JSON: {exc}") from None
+    except RecursionError:
+        raise Unverified(f"{what} is not JSON a verifier reads: nested too deeply") from None
 
 
 class Issuer:
@@ -156,9 +173,12 @@ class Issuer:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # joserfc's note that "EdDSA" is now spelt "Ed25519"
                 token = jws.deserialize_compact(text.strip(), key, algorithms=[C.JWS_ALG])
-        except JoseError as exc:
+        except BadSignatureError:
             raise Unverified(f"the signature does NOT match the issuer's key {self.kid} "
-                             f"(altered, or signed by someone else): {exc.error}") from None
+                             "(altered, or signed by someone else)") from None
+        except JoseError as exc:  # not a JWS this verifier accepts: alg none, crit, malformed, too large...
+            detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
+            raise Unverified(f"not a VC-JWT signed with {C.JWS_ALG} ({detail})") from None
         except ValueError as exc:
             raise Unverified(f"not a compact JWT: {exc}") from None
         header = token.protected
@@ -180,7 +200,9 @@ class Issuer:
             raise Unverified("the JSON credential has no eddsa-jcs-2022 proof")
         if proof.get("verificationMethod") != self.kid or proof.get("proofPurpose") != "assertionMethod":
             raise Unverified(f"the proof names the key {proof.get('verificationMethod')!r}, not the issuer's {self.kid}")
-        value = proof.get("proofValue") or ""
+        value = proof.get("proofValue")
+        if not isinstance(value, str):
+            raise Unverified("the proof has no proofValue string")
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         try:
             if not value.startswith("z"):
@@ -299,7 +321,8 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
             if not on_site(target, site_url):
                 raise Unverified(f"the host of {target} is not the issuer's: certificates of this issuer "
                                  f"are only at {site_url}")
-            url = target
+            parts = urlsplit(target)  # a query or fragment (e.g. tracking added to the QR address) names the same page
+            url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
             if url.endswith("/"):
                 page_url, url = url, url + "credential.jwt"
             elif url.endswith("/credential.jwt") or url.endswith("/credential.json"):
@@ -308,10 +331,7 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
         else:
             path = Path(target)
             path = path / "credential.jwt" if path.is_dir() else path
-            try:
-                data, source = path.read_bytes(), str(path)
-            except OSError as exc:
-                raise Unverified(f"cannot read {path}: {exc.strerror}") from None
+            data, source = read_limited(path, str(path)), str(path)
         lines.append(f"issuer: {issuer.did} (key {issuer.kid} from {issuer.did_url})")
         text = data.decode("utf-8", "replace").strip()
         if text.startswith("{"):

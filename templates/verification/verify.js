@@ -2,7 +2,9 @@
    Shared by every page (site/v/verify.js). Order: the page must be on the issuer's site (data-site); the
    issuer's key comes from its did:web document at its own origin (data-didurl, absolute); credential.jwt
    must verify with that key and say exactly what the page shows; the status comes from the issuer's signed
-   Bitstring Status Lists; validity is decided on the Kazakhstan day (UTC+5) of the current instant.
+   Bitstring Status Lists; validity is decided on the Kazakhstan day (UTC+5) of the current instant, never
+   earlier than the instant the issuer signed its status list (a device clock set back cannot revive an
+   expired certificate), and a status list past its own validUntil is refused.
    Only then is data-verdict set: valid | revoked | replaced | expired | unverified. */
 (function () {
   "use strict";
@@ -10,6 +12,7 @@
   if (!main || !box) return;
   var cfg = main.dataset;
   var KZ_MS = 5 * 3600 * 1000;
+  var signedNow = 0;  /* ms: the latest validFrom of a status list the issuer signed; "now" is never earlier */
 
   function Fail(why) { this.why = why; }
   function each(root, sel, fn) { var e = root.querySelectorAll(sel); for (var i = 0; i < e.length; i++) fn(e[i]); }
@@ -39,7 +42,7 @@
   }
 
   function issuerKey() {
-    return get(cfg.didurl, "signature").then(function (text) {
+    return get(cfg.didurl, "fetch").then(function (text) {
       var doc = JSON.parse(text), vm = (doc.verificationMethod || []).filter(function (v) {
         return v.id === cfg.kid && v.controller === cfg.did;
       })[0];
@@ -106,8 +109,10 @@
     var url = cfg.site + path;
     return jwt(key, url, "vc+jwt", "status").then(function (s) {
       var subj = s.credentialSubject || {};
-      if (s.id !== url || (s.type || []).indexOf("BitstringStatusListCredential") < 0 || subj.statusPurpose !== purpose)
-        throw new Fail("status");
+      var from = Date.parse(s.validFrom), until = s.validUntil === undefined ? null : Date.parse(s.validUntil);
+      if (s.id !== url || (s.type || []).indexOf("BitstringStatusListCredential") < 0 || subj.statusPurpose !== purpose ||
+          !(from > 0) || (until !== null && !(until >= Math.max(Date.now(), from)))) throw new Fail("status");
+      if (from > signedNow) signedNow = from;
       return bit(subj.encodedList, index);
     });
   }
@@ -119,6 +124,7 @@
     var links = box.querySelectorAll("[data-m=replaced] a");
     return jwt(key, new URL("credential.jwt", a.href).href, "JWT", "status").then(function (n) {
       if (!n.replaces || n.replaces.number !== number || (n.certificateFacts || {}).number !== a.textContent) throw new Fail("status");
+      each(box, "[data-m=replaced] a", function (e) { if (e.href !== a.href || e.textContent !== a.textContent) throw new Fail("status"); });
     }).catch(function () {
       each(box, "[data-m=replaced] a", function (e) { e.replaceWith(d.createTextNode(e.textContent)); });
       return links;
@@ -147,7 +153,7 @@
           });
         }).then(function (state) {
           if (state) return show(state);
-          var today = kzDay(Date.now()), from = kzDay(Date.parse(c.validFrom));
+          var today = kzDay(Math.max(Date.now(), signedNow)), from = kzDay(Date.parse(c.validFrom));
           var until = c.validUntil ? kzDay(Date.parse(c.validUntil)) : null;
           if (today < from) throw new Fail("notyet");
           if (until && today > until) {
