@@ -22,7 +22,7 @@ from biliktilik.model.facts import Facts
 from biliktilik.calendars import Event, calendar
 from biliktilik.findings import UsageError
 from biliktilik.project import REGULATIONS, labels
-from biliktilik.texts import in_languages
+from biliktilik.texts import in_languages, sort_key
 
 KINDS = ("calendar", "listener-lists", "post-course", "monitoring", "reassessment", "staff-due", "work-off", "nobd")
 LANGS = ("en", "kk", "ru")
@@ -83,6 +83,14 @@ class Report:
     sources: list[str] = field(default_factory=list)
     deadlines: list = field(default_factory=list)  # the calendar's Deadline objects (for iCalendar)
     name: str = ""  # file stem under print/reports/
+    order: tuple = ()  # the row keys the rows are sorted by, names and titles alphabetically in the shown language
+
+    def ordered(self, lang: str = "kk") -> list[dict]:
+        """The rows in the report's order for ``lang``: dates and numbers by value, names, titles and
+        words in the alphabetical order of ``lang`` (:func:`biliktilik.texts.sort_key`)."""
+        if not self.order:
+            return list(self.rows)
+        return sorted(self.rows, key=lambda r: tuple(_order_key(r.get(k), lang) for k in self.order))
 
     # -- formats --------------------------------------------------------------
     def cell(self, row: dict, key: str, lang: str = "en") -> str:
@@ -91,7 +99,7 @@ class Report:
     def table(self, lang: str = "en") -> tuple[list[str], list[list[str]]]:
         shown = [c for c in self.columns if not c.machine]
         return ([c.label.get(lang) or c.label["en"] for c in shown],
-                [[self.cell(r, c.key, lang) for c in shown] for r in self.rows])
+                [[self.cell(r, c.key, lang) for c in shown] for r in self.ordered(lang)])
 
     def text(self, lang: str = "en") -> str:
         head, body = self.table(lang)
@@ -112,14 +120,14 @@ class Report:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow([c.key for c in self.columns])
-        for r in self.rows:
+        for r in self.ordered():
             w.writerow([_raw(r.get(c.key)) for c in self.columns])
         return buf.getvalue()
 
     def json(self) -> str:
         return json.dumps({"kind": self.kind, "title": self.title, "as_of": self.as_of.isoformat(),
                            "columns": [c.key for c in self.columns],
-                           "rows": [{c.key: _raw(r.get(c.key)) for c in self.columns} for r in self.rows],
+                           "rows": [{c.key: _raw(r.get(c.key)) for c in self.columns} for r in self.ordered()],
                            "notes": [n["en"] for n in self.notes], "sources": [_raw(x) for x in self.sources]},
                           ensure_ascii=False, indent=2) + "\n"
 
@@ -144,6 +152,20 @@ def _fmt(value, lang: str) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _order_key(value, lang: str) -> tuple:
+    """One sort position of a row: missing values last, dates and numbers by value, the rest as text
+    in the alphabetical order of ``lang``."""
+    if value is None or value == "":
+        return (2, b"")
+    if isinstance(value, dt.date):
+        return (0, value.toordinal())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value)
+    if isinstance(value, dict) and "kk" not in value and "ru" not in value:
+        value = value.get("en") or ""
+    return (1, sort_key(_fmt(value, lang) if isinstance(value, dict) else str(value), lang))
 
 
 def _raw(value):
@@ -245,7 +267,8 @@ def _listener_lists(ds, facts, year, org, cohort):
         due_text = due.date.isoformat() if due else "—"
         title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["listener-list"].items()}
         return Report("listener-lists", title, columns, rows, facts.today,
-                      sources=[cite(due.rule)] if due and due.rule else [], name=f"listener-lists/{cohort}")
+                      sources=[cite(due.rule)] if due and due.rule else [], name=f"listener-lists/{cohort}",
+                      order=("name",))
     rows = []
     for c in sorted(ds.cohorts.values(), key=lambda r: (r.data.get("start") or dt.date.max, r.id)):
         if not _in(org, None, c):
@@ -282,10 +305,11 @@ def _post_course(ds, facts, year, org, cohort):
                      "plan": _STATUS.get(support.status("plan", facts.today)),
                      "report_due": support.report_due, "report": _STATUS.get(support.status("report", facts.today)),
                      "source": cite(lf.rules.post_course_support_months if lf.rules else None)})
-    rows.sort(key=lambda r: (r["support_until"], r["cohort"], r["listener"]))
+    rows.sort(key=lambda r: (r["support_until"], r["cohort"], r["listener"]))  # ties: then by name (order)
     columns = _columns("post-course", "cohort", "listener", "name", "completed", "support_until", "plan",
                        "report_due", "report", "source")
-    return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course")
+    return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course",
+                  order=("support_until", "name"))
 
 
 def _monitoring(ds, facts, year, org, cohort):
@@ -305,7 +329,8 @@ def _monitoring(ds, facts, year, org, cohort):
                      "status": _STATUS["overdue" if due < facts.today else "due"], "source": cite(rule)})
     rows.sort(key=lambda r: (r["due"], r["programme"]))
     columns = _columns("monitoring", "programme", "organisation", "last", "approved", "due", "status", "source")
-    return Report("monitoring", _TITLES["monitoring"], columns, rows, facts.today, sources=_sources(rows), name="monitoring")
+    return Report("monitoring", _TITLES["monitoring"], columns, rows, facts.today, sources=_sources(rows), name="monitoring",
+                  order=("due", "title"))
 
 
 def _reassessment(ds, facts, year, org, cohort):
@@ -326,7 +351,8 @@ def _reassessment(ds, facts, year, org, cohort):
                      "retakes": [x.ref for x in r.retakes], "source": cite(rule)})
     rows.sort(key=lambda x: (x["from"] or dt.date.max, x["cohort"], x["listener"]))
     columns = _columns("reassessment", "cohort", "listener", "name", "from", "status", "retakes", "source")
-    return Report("reassessment", _TITLES["reassessment"], columns, rows, facts.today, sources=_sources(rows), name="reassessment")
+    return Report("reassessment", _TITLES["reassessment"], columns, rows, facts.today, sources=_sources(rows), name="reassessment",
+                  order=("from", "name"))
 
 
 def _staff_due(ds, facts, year, org, cohort):
@@ -351,7 +377,7 @@ def _staff_due(ds, facts, year, org, cohort):
     title = dict(_TITLES["staff-due"])
     if year:
         title = {k: f"{v} ({year})" for k, v in title.items()}
-    return Report("staff-due", title, columns, rows, on, sources=_sources(rows), name="staff-due")
+    return Report("staff-due", title, columns, rows, on, sources=_sources(rows), name="staff-due", order=("due", "name"))
 
 
 def _work_off(ds, facts, year, org, cohort):
@@ -397,7 +423,7 @@ def _work_off(ds, facts, year, org, cohort):
             sources[str(rule)] = cite(rule)
     columns = _columns("work-off", "name", "organisation", "amount", "rows", "months", "period", "until", "source")
     return Report("work-off", _TITLES["work-off"], columns, rows, facts.today, notes=notes, sources=[sources[k] for k in sorted(sources)],
-                  name="work-off")
+                  name="work-off", order=("name", "amount"))
 
 
 def _nobd(ds, facts, year, org, cohort):
@@ -426,7 +452,7 @@ def _nobd(ds, facts, year, org, cohort):
         due_text = due.date.isoformat() if due else "—"
         title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["nobd-cohort"].items()}
         return Report("nobd", title, columns, rows, facts.today, sources=[cite(due.rule)] if due and due.rule else [],
-                      name=f"nobd/{cohort}")
+                      name=f"nobd/{cohort}", order=("surname", "given", "patronymic"))
     rows = []
     for c in sorted(ds.cohorts.values(), key=lambda r: (r.data.get("end") or dt.date.max, r.id)):
         if not _in(org, None, c):
