@@ -53,7 +53,8 @@ def test_calendar_of_2027_from_the_rule_sets():
     assert ("2027-02-05", "nobd", "ecd-institute", "2027-01-preschool") in got  # ends Fri 29 Jan
     assert ("2027-04-17", "post_course_report", "conservatory", "2026-04-piano-group") in got  # 6.7: a year after
     assert ("2027-10-02", "post_course_report", "conservatory", "2026-09-choir-individual") in got
-    assert not [r for r in rows if r["key"] == "listener_lists"]          # no cohort starts before 2027-03
+    # two months before the start (p. 14): only the course abroad of 05.04.2027 has its list due in 2027
+    assert [(r["date"], r["cohort"]) for r in rows if r["key"] == "listener_lists"] == [("2027-02-05", "2027-04-abroad-finland")]
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
     kazguu = {r["source"] for r in rows if r["organisation"] == "kazguu" and r["key"] in ("applications_due", "staff_plan_due")}
     assert kazguu == {"KAZGUU rules, p. 7.4"}
