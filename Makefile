@@ -11,6 +11,11 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@if ! pkg-config --exists icu-i18n 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config g++ >/dev/null; \
+	  else echo "PyICU builds against ICU: install Debian's libicu-dev, pkg-config and g++ (as root: apt-get install libicu-dev pkg-config g++)"; exit 1; fi; \
+	fi
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
 	touch $@

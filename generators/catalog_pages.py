@@ -121,7 +121,7 @@ class Catalog:
         alphabetically (Kazakh alphabet)."""
         def key(p):
             u = self.next_cohort(p)
-            title = sort_key(text_of(p.data["title"], lang))
+            title = sort_key(text_of(p.data["title"], lang), lang)
             if u is None:
                 return (2, dt.date.min, title, p.id)
             return (0 if u.open(self.today) else 1, u.start, title, p.id)
@@ -266,9 +266,9 @@ def index_page(cat: Catalog, lang: str) -> dict:
                       "meta": " · ".join(meta), "audience": aud, "next": _next(cat, p, lang)})
     org_names = {o: text_of(cat.ds.organisations[o].data.get("name"), lang)
                  for o in sorted({p.data.get("organisation") for p in cat.programmes}) if o in cat.ds.organisations}
-    hc_names = {k: " / ".join(sorted(v)) for k, v in hc_opts.items()}
+    hc_names = {k: " / ".join(sorted(v, key=lambda s: sort_key(s, lang))) for k, v in hc_opts.items()}
     lang_order = ["kk", "ru", "en"]
-    by_name = lambda kv: sort_key(kv[1])  # noqa: E731
+    by_name = lambda kv: sort_key(kv[1], lang)  # noqa: E731
     filters = [
         {"name": "org", "label": L["f_org"], "options": sorted(org_names.items(), key=by_name)},
         {"name": "audience", "label": L["f_audience"], "options": sorted(aud_opts.items(), key=by_name)},
@@ -482,7 +482,7 @@ def _with_jump_nav(markdown: str, label: str) -> str:
 def organisations_page(cat: Catalog, lang: str) -> dict:
     """The organisations index: name, city, number of programmes and of upcoming cohorts."""
     rows = []
-    for o in sorted(cat.orgs, key=lambda o: sort_key(text_of(o.data["name"], lang))):
+    for o in sorted(cat.orgs, key=lambda o: sort_key(text_of(o.data["name"], lang), lang)):
         progs = cat.by_org.get(o.id, [])
         rows.append({"name": text_of(o.data["name"], lang), "href": md_link(ORGS_INDEX, organisation_src(o.id)),
                      "city": text_of(o.data.get("city"), lang) or "—", "programmes": len(progs),
@@ -515,7 +515,7 @@ def organisation_page(cat: Catalog, org, lang: str) -> dict:
         ruleset = {"short": cat.docs[national].short.get(lang) or cat.docs[national].short["kk"],
                    "href": md_link(src, regulation_src(national))}
     rules = cat.facts.rules.get(org.id)
-    progs = sorted(cat.by_org.get(org.id, []), key=lambda p: sort_key(text_of(p.data["title"], lang)))
+    progs = sorted(cat.by_org.get(org.id, []), key=lambda p: sort_key(text_of(p.data["title"], lang), lang))
     return {
         "front": {"title": name, "description": desc, "bk_edit": edit_path(org, cat.ctx.root, "organisations"),
                   "bk_jsonld": _jsonld_text(jsonld)},

@@ -45,7 +45,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from biliktilik.project import ROOT
-from biliktilik.texts import text_of
+from biliktilik.texts import name_sort_key, text_of
 from biliktilik.model.certificates import certificate_facts, control_code, fingerprint, holder_gender
 from biliktilik.findings import BuildError, InvalidData
 from generators.kit.addresses import verification_url
@@ -234,7 +234,8 @@ def _void(cert: dict) -> dict | None:
 
 
 def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certificate]:
-    """Every issued certificate (of one cohort), in cohort then listener order."""
+    """Every issued certificate (of one cohort), by cohort, then by holder in the alphabetical order of the
+    cohort's language (the order of a printed batch)."""
     out = []
     orgs: dict[str, dict] = {}
     for lf in facts.listeners:
@@ -281,8 +282,10 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "url": verification_url(site_url, cert["token"]), "fingerprint": fingerprint(cf), "void": void,
             "control_code": control_code(cert["token"]),
         }
-        out.append(Certificate(lf.cohort.id, oid, str(cf["number"]), cf["kind"], void is None, issued, form, person))
-    return out
+        lang = lf.cohort.data.get("language") if lf.cohort.data.get("language") in ("kk", "ru") else "kk"
+        out.append((lf.cohort.id, name_sort_key(cf["holder"], lang), lf.ref,
+                    Certificate(lf.cohort.id, oid, str(cf["number"]), cf["kind"], void is None, issued, form, person)))
+    return [c for *_, c in sorted(out, key=lambda t: t[:3])]
 
 
 # --------------------------------------------------------------------------- labels, templates, fonts

@@ -187,6 +187,8 @@ def view(spec: F.FormSpec, lang: str, values: dict | None, blank: bool) -> dict:
         el = {"kind": "line", "classes": ln.get("style") or "", "segments": segs, "flex": flex, "above": None}
         if ln.get("value"):
             el["above"] = {"value": values.get(ln["value"])}
+        elif ln.get("by_hand"):  # a line to write on that no record fills (the employer's head, Order 95 p. 10)
+            el["above"] = {"value": None}
         elements.append(el)
     return {"page": spec.page, "headers": headers, "elements": elements, "lang": lang}
 

@@ -219,7 +219,7 @@ def _index(ctx, lang: str, docs) -> str:
     t = T[lang]
     src = REGS_INDEX
     national, own = [], []
-    for doc_id in sorted(docs, key=lambda d: sort_key(text_of(docs[d].title, lang))):
+    for doc_id in sorted(docs, key=lambda d: sort_key(text_of(docs[d].title, lang), lang)):
         owner = document_owner(ctx, doc_id)
         entry = {"title": text_of(docs[doc_id].title, lang), "href": md_link(src, regulation_src(doc_id)),
                  "organisation": None}

@@ -51,10 +51,17 @@ def all_reports(ds, facts) -> list[R.Report]:
 
 
 def report_view(rep: R.Report, lang: str) -> dict:
+    """What report.html.j2 shows of ``rep`` in ``lang``: every text in that language (titles, names,
+    citations), dates dd.mm.yyyy, amounts in tenge, overdue rows flagged."""
     head, rows = rep.table(lang)
+    flags = rep.overdue(lang)
+    mark = _TEXT["overdue_mark"][lang].strip()
     return {"lang": lang, "title": rep.title.get(lang) or rep.title["en"], "as_of": R.as_of_text(rep.as_of, lang),
-            "head": head, "rows": rows, "notes": [n.get(lang) or n["en"] for n in rep.notes],
-            "sources": rep.sources, "sources_label": _TEXT["sources"][lang], "none": _TEXT["none"][lang]}
+            "head": head, "rows": [{"cells": r, "overdue": late} for r, late in zip(rows, flags)],
+            "mark": mark, "legend": _TEXT["overdue_legend"][lang].format(mark=mark, n=sum(flags)) if any(flags) else "",
+            "notes": [n.get(lang) or n["en"] for n in rep.notes],
+            "sources": [R.source_text(x, lang) for x in rep.sources], "sources_label": _TEXT["sources"][lang],
+            "none": _TEXT["none"][lang]}
 
 
 def files(ctx):
@@ -102,4 +109,4 @@ def _index(written, today) -> str:
     items = "\n".join(f'<li><a href="{_html.escape(rel)}">{_html.escape(rel)}</a> — {_html.escape(title or "")}</li>'
                       for rel, title in written)
     return (f'<!DOCTYPE html>\n<html lang="kk"><head><meta charset="utf-8"><title>Есептер / Отчёты</title></head>'
-            f"<body><h1>Есептер / Отчёты</h1><p>{today.isoformat()}</p><ul>\n{items}\n</ul></body></html>\n")
+            f"<body><h1>Есептер / Отчёты</h1><p>{R.date_text(today)}</p><ul>\n{items}\n</ul></body></html>\n")

@@ -218,7 +218,7 @@ def credential(cert: Cert, site_url: str, did: str, fp: str | None = None) -> di
         "achievementType": "Certificate",
         "name": title.get("kk") or "",
         "description": f"{title.get('ru') or title.get('kk') or ''} ({hours} {ru_hours(hours)})",
-        "criteria": {"narrative": "Қорытынды бағалаудан өтті / Прошёл(ла) итоговую аттестацию"
+        "criteria": {"narrative": "Қорытынды бағалаудан өтті / Прошёл(ла) итоговую оценку"
                                   if f.get("kind") != "internship_certificate"
                                   else "Кәсіпорында тағылымдамадан өтті / Прошёл(ла) стажировку на предприятии"},
         "creator": {"id": f"urn:biliktilik:organisation:{oid}", "type": ["Profile"], "name": org_name.get("kk") or ""},

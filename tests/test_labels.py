@@ -91,3 +91,20 @@ def test_a_broken_label_file_is_one_clear_error(tmp_path, monkeypatch):
             assert str(tmp_path / name / "labels.yaml") in str(exc.value)
     finally:
         project.labels.cache_clear()
+
+
+def test_russian_words_are_order_95s_own():
+    """Order 95's Russian text says «повторная оценка» (not «переоценивание»), «итоговая оценка» (not
+    «аттестация») and «сертификат» (not «удостоверение») for the document issued; every label file
+    and form layout this project owns uses those words (the verification page's «удостоверение» is the
+    signed credential of Open Badges, not the paper certificate, and is not checked here)."""
+    from biliktilik.project import TEMPLATES
+
+    files = [p for p in TEMPLATES.rglob("*.yaml")] + [TEMPLATES / "forms" / "form.html.j2"]
+    wrong = []
+    for path in files:
+        text = path.read_text(encoding="utf-8").lower()
+        for word in ("переоценив", "аттестац", "удостоверени"):
+            if word in text:
+                wrong.append(f"{path.relative_to(TEMPLATES)}: {word}")
+    assert not wrong, wrong

@@ -53,7 +53,8 @@ def test_calendar_of_2027_from_the_rule_sets():
     assert ("2027-02-05", "nobd", "ecd-institute", "2027-01-preschool") in got  # ends Fri 29 Jan
     assert ("2027-04-17", "post_course_report", "conservatory", "2026-04-piano-group") in got  # 6.7: a year after
     assert ("2027-10-02", "post_course_report", "conservatory", "2026-09-choir-individual") in got
-    assert not [r for r in rows if r["key"] == "listener_lists"]          # no cohort starts before 2027-03
+    # two months before the start (p. 14): only the course abroad of 05.04.2027 has its list due in 2027
+    assert [(r["date"], r["cohort"]) for r in rows if r["key"] == "listener_lists"] == [("2027-02-05", "2027-04-abroad-finland")]
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
     kazguu = {r["source"] for r in rows if r["organisation"] == "kazguu" and r["key"] in ("applications_due", "staff_plan_due")}
     assert kazguu == {"KAZGUU rules, p. 7.4"}
@@ -105,19 +106,20 @@ def test_listener_lists_due_two_months_before_the_start():
     assert rows["2027-01-preschool"]["due"] == "2026-11-18" and rows["2027-01-preschool"]["status"] == "overdue"
     assert rows["2025-10-tor-kk"]["listeners"] == 8
     one = _json("listener-lists", "--cohort", "2026-06-kazguu-teaching")
-    assert "2026-04-08" in one["title"]["en"]
-    assert [r["name"] for r in one["rows"]] == ["Нурпеисов Арман Бекович", "Ахметжанова Динара Саматовна",
-                                                "Ким Сергей Олегович", "Жанибекова Асель Маратовна", "Токтаров Ерлан Серикович"]
+    assert "08.04.2026" in one["title"]["en"]
+    assert [r["name"] for r in one["rows"]] == ["Ахметжанова Динара Саматовна", "Жанибекова Асель Маратовна",
+                                                "Ким Сергей Олегович", "Нурпеисов Арман Бекович", "Токтаров Ерлан Серикович"]
 
 
 def test_nobd_export_of_a_finished_cohort_as_csv():
     proc = run_cli("reports", "nobd", "--cohort", "2026-06-kazguu-teaching", "--format", "csv")
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader(io.StringIO(proc.stdout)))
-    assert [r["iin"] for r in rows] == ["840229329840", "900515430254", "760909330665", "880318431077", "931201331485"]
+    # alphabetical: Ахметжанова, Жанибекова, Ким, Нурпеисов, Токтаров
+    assert [r["iin"] for r in rows] == ["900515430254", "880318431077", "760909330665", "840229329840", "931201331485"]
     kim = rows[2]
     assert (kim["surname"], kim["outcome"], kim["certificate"]) == ("Ким", "reference", "")
-    assert rows[0]["hours"] == "72" and rows[0]["end"] == "2026-06-26" and rows[0]["valid_until"] == "2029-06-25"
+    assert rows[3]["hours"] == "72" and rows[3]["end"] == "2026-06-26" and rows[3]["valid_until"] == "2029-06-25"
     due = {r["cohort"]: r["due"] for r in _rows("nobd")}
     assert due["2026-06-kazguu-teaching"] == "2026-07-03"   # Fri 26 June + 5 working days (p. 19)
     assert due["2026-09-choir-individual"] == "2026-10-09"
@@ -281,3 +283,59 @@ def test_the_build_writes_the_reports_to_print_only(tmp_path):
         "calendar", checked.dataset, checked.facts, year=2027).ics("kk")
     assert not (tmp_path / "site" / "reports").exists()
     assert "840229329840" in (reports / "nobd" / "2026-06-kazguu-teaching.csv").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- what people read (issue 13)
+
+
+def _pdf_text(data: bytes) -> str:
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def _report_pdf(rep, lang) -> str:
+    from generators import report_files as G
+    from generators.kit.weasy import Renderer
+
+    renderer = Renderer(G.TEMPLATES, "report.html.j2", "reports.css")
+    view = G.report_view(rep, lang)
+    return _pdf_text(renderer.pdf(view, view["title"]))
+
+
+def test_report_pdf_speaks_its_language_with_dates_names_and_tenge():
+    """KAZGUU's work-off report (rules 8.1): Ахметжанова paid 900 000 tenge (data), 24 months from
+    26.06.2026; the citation in Russian only, never the three-language dict."""
+    rep = _report("work-off")
+    ru = _report_pdf(rep, "ru")
+    assert "900\u00a0000\u00a0₸" in ru or "900 000 ₸" in ru
+    assert "26.06.2028" in ru and "2028-06-26" not in ru
+    assert "Положение КАЗГЮУ, п. 8.1" in ru and "'kk':" not in ru and "{'en'" not in ru
+    assert "КАЗГЮУ rules" not in ru and "ережесі" not in ru
+    kk = _report_pdf(rep, "kk")
+    assert "ҚазГЗУ" in kk or "КАЗГЮУ ережесі, 8.1-тармақ" in kk
+    assert "Положение" not in kk and "{'en'" not in kk
+    text = rep.text("ru")
+    assert "900\u00a0000\u00a0₸" in text and "26.06.2028" in text
+    assert json.loads(rep.json())["rows"][0]["amount"] in (900000, 50000, 250000, 75000)  # machines get numbers
+
+
+def test_report_pdf_names_cohorts_and_programmes_and_marks_overdue_rows():
+    """Listener lists are due two months before the start (Order 95 p. 14; the Institute's 13): the
+    preschool cohort of 18.01.2027 had its list due on 18.11.2026, before the tests' today (23.11.2026),
+    with no listener: overdue. The row names the programme and the dates, not the id."""
+    rep = _report("listener-lists")
+    kk = _report_pdf(rep, "kk")
+    assert "2027-01-preschool" not in kk and "18.01.2027" in kk and "18.11.2026" in kk
+    flat = re.sub(r"\s+", "", kk)
+    # the one overdue row starts with the mark; the cohort is its programme's title and dates
+    assert flat.count("!«") == 1 and "!«Мектепкедейінгіұйымдыбасқарудағызаманауитәсілдер»,18.01.2027–29.01.2027" in flat
+    assert "!мерзіміөткен(1)" in flat
+    assert "!«Педагог-ұйымдастырушының" not in flat  # 2027-02-tor-kk: due 08.12.2026, not overdue
+    text = rep.text("ru").splitlines()
+    rows_marked = [ln for ln in text if ln.startswith("! «")]
+    assert len(rows_marked) == 1 and "18.11.2026" in rows_marked[0] and "просрочен" in rows_marked[0]
+    assert "! просрочено (1)" in text
+    monitoring = _report_pdf(_report("monitoring"), "ru")
+    assert "conservatory-piano-author-72" not in monitoring
+    assert "!Современнаяметодикафортепианнойпедагогики" in re.sub(r"\s+", "", monitoring)

@@ -29,7 +29,7 @@ from biliktilik.model.certificates import person_name
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, ListenerFacts, previous_course
 from biliktilik.project import LANGUAGES, TEMPLATES, labels
-from biliktilik.texts import text_of
+from biliktilik.texts import name_sort_key, sort_key, text_of
 
 LAYOUTS = TEMPLATES / "forms" / "layouts.yaml"
 LANGS = LANGUAGES
@@ -575,7 +575,7 @@ def staff_years(ds: Dataset, facts: Facts, org_id: str) -> dict[int, list[Listen
                 and isinstance(start, dt.date)):
             out.setdefault(start.year, []).append(lf)
     for lfs in out.values():
-        lfs.sort(key=lambda x: (_get(x.data, "staff", "school") or "", full_name(x.data.get("name")) or "", x.ref))
+        lfs.sort(key=lambda x: (sort_key(_get(x.data, "staff", "school") or ""), name_sort_key(x.data.get("name")), x.ref))
     return dict(sorted(out.items()))
 
 
@@ -587,17 +587,20 @@ def organisation_forms(ds: Dataset, facts: Facts, org: Record, year: int | None 
         for y, lfs in staff_years(ds, facts, org.id).items():
             if year is not None and y != year:
                 continue
-            rows = [Subject(ds, facts, org, lf, lf.cohort, lf.programme) for lf in lfs]
             for lang in LANGS:
+                in_order = sorted(lfs, key=lambda x: (sort_key(_get(x.data, "staff", "school") or "", lang),
+                                                      name_sort_key(x.data.get("name"), lang), x.ref))
+                rows = [Subject(ds, facts, org, lf, lf.cohort, lf.programme) for lf in in_order]
                 suffix = "" if lang == LANGS[0] else f".{lang}"
                 out.append(Filled(spec, lang, f"forms/{org.id}/staff-applications-{y}{suffix}.pdf",
                                   Subject(ds, facts, org, rows=rows), row_keys=STAFF_COLUMNS))
     spec = spec_for(org.id, "acknowledgement-sheet")
     if spec is not None and spec.org == org.id and year is None:
-        names = sorted({t["name"] for c in ds.cohorts.values() if c.data.get("organisation") == org.id
-                        for t in c.data.get("trainers") or [] if isinstance(t, dict) and t.get("name")})
+        names = {t["name"] for c in ds.cohorts.values() if c.data.get("organisation") == org.id
+                 for t in c.data.get("trainers") or [] if isinstance(t, dict) and t.get("name")}
         if names:
             for lang in LANGS:
+                names = sorted(names, key=lambda n: sort_key(n, lang))
                 suffix = "" if lang == LANGS[0] else f".{lang}"
                 out.append(Filled(spec, lang, f"forms/{org.id}/acknowledgement-sheet-trainers{suffix}.pdf",
                                   Subject(ds, facts, org, rows=names)))

@@ -15,6 +15,8 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from babel.numbers import format_decimal
+
 from biliktilik.model import facts as factsmod
 from biliktilik.model.certificates import person_name
 from biliktilik.load.dataset import Dataset, Record
@@ -22,7 +24,7 @@ from biliktilik.model.facts import Facts
 from biliktilik.calendars import Event, calendar
 from biliktilik.findings import UsageError
 from biliktilik.project import REGULATIONS, labels
-from biliktilik.texts import in_languages
+from biliktilik.texts import in_languages, sort_key
 
 KINDS = ("calendar", "listener-lists", "post-course", "monitoring", "reassessment", "staff-due", "work-off", "nobd")
 LANGS = ("en", "kk", "ru")
@@ -83,25 +85,45 @@ class Report:
     sources: list[str] = field(default_factory=list)
     deadlines: list = field(default_factory=list)  # the calendar's Deadline objects (for iCalendar)
     name: str = ""  # file stem under print/reports/
+    order: tuple = ()  # the row keys the rows are sorted by, names and titles alphabetically in the shown language
+
+    def ordered(self, lang: str = "kk") -> list[dict]:
+        """The rows in the report's order for ``lang``: dates and numbers by value, names, titles and
+        words in the alphabetical order of ``lang`` (:func:`biliktilik.texts.sort_key`)."""
+        if not self.order:
+            return list(self.rows)
+        return sorted(self.rows, key=lambda r: tuple(_order_key(r.get(k), lang) for k in self.order))
 
     # -- formats --------------------------------------------------------------
     def cell(self, row: dict, key: str, lang: str = "en") -> str:
         return _fmt(row.get(key), lang)
 
     def table(self, lang: str = "en") -> tuple[list[str], list[list[str]]]:
+        """The head and the rows people read in ``lang`` (machine columns left out), in the report's order."""
         shown = [c for c in self.columns if not c.machine]
         return ([c.label.get(lang) or c.label["en"] for c in shown],
-                [[self.cell(r, c.key, lang) for c in shown] for r in self.rows])
+                [[self.cell(r, c.key, lang) for c in shown] for r in self.ordered(lang)])
+
+    def overdue(self, lang: str = "en") -> list[bool]:
+        """For each row of :meth:`table` (same order): whether the row is overdue (a status "overdue")."""
+        return [is_overdue(r) for r in self.ordered(lang)]
 
     def text(self, lang: str = "en") -> str:
         head, body = self.table(lang)
         widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(head)]
         out = [self.title.get(lang) or self.title["en"], as_of_text(self.as_of, lang), ""]
         out.append("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
-        out.append("  ".join("-" * w for w in widths))
-        out += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in body]
+        mark = _TEXT["overdue_mark"][lang]
+        pad = " " * len(mark)
+        out.append(pad + "  ".join("-" * w for w in widths))
+        out[-2] = pad + out[-2]
+        flags = self.overdue(lang)
+        out += [((mark if late else pad) + "  ".join(v.ljust(w) for v, w in zip(r, widths))).rstrip()
+                for r, late in zip(body, flags)]
         if not body:
             out.append(_TEXT["none"][lang])
+        if any(flags):
+            out += ["", _TEXT["overdue_legend"][lang].format(mark=mark.strip(), n=sum(flags))]
         if self.notes:
             out += [""] + [f"* {n.get(lang) or n['en']}" for n in self.notes]
         if self.sources:
@@ -112,14 +134,14 @@ class Report:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow([c.key for c in self.columns])
-        for r in self.rows:
+        for r in self.ordered():
             w.writerow([_raw(r.get(c.key)) for c in self.columns])
         return buf.getvalue()
 
     def json(self) -> str:
         return json.dumps({"kind": self.kind, "title": self.title, "as_of": self.as_of.isoformat(),
                            "columns": [c.key for c in self.columns],
-                           "rows": [{c.key: _raw(r.get(c.key)) for c in self.columns} for r in self.rows],
+                           "rows": [{c.key: _raw(r.get(c.key)) for c in self.columns} for r in self.ordered()],
                            "notes": [n["en"] for n in self.notes], "sources": [_raw(x) for x in self.sources]},
                           ensure_ascii=False, indent=2) + "\n"
 
@@ -129,14 +151,43 @@ class Report:
 
 def as_of_text(d: dt.date, lang: str) -> str:
     """The "as of DATE" line under a report's title, in ``lang`` (en, kk or ru)."""
-    return _TEXT["as_of"][lang].format(date=d.isoformat())
+    return _TEXT["as_of"][lang].format(date=date_text(d))
+
+
+def source_text(source, lang: str) -> str:
+    """A citation (a rule's :func:`cite`, ``{en, kk, ru}``) in ``lang``."""
+    return _fmt(source, lang)
+
+
+def date_text(d: dt.date | None) -> str:
+    """A date as people in Kazakhstan write it, dd.mm.yyyy (GOST R 6.30 / ST RK 1042 style); "—" for None."""
+    return d.strftime("%d.%m.%Y") if isinstance(d, dt.date) else "—"
+
+
+def amount_text(amount: int, lang: str) -> str:
+    """An amount of tenge as ``900 000 ₸``: digits grouped by the locale's rule (CLDR via Babel:
+    a non-breaking space for kk and ru), a non-breaking space, the tenge sign."""
+    return format_decimal(amount, locale=lang if lang in ("kk", "ru") else "en") + "\u00a0₸"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount in tenge: shown as ``900 000 ₸`` to people, a plain integer in CSV and JSON."""
+    tenge: int
+
+
+def is_overdue(row: dict) -> bool:
+    """Whether a report row says "overdue" in any of its status columns."""
+    return any(v is _STATUS["overdue"] for v in row.values())
 
 
 def _fmt(value, lang: str) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return date_text(value)
+    if isinstance(value, Amount):
+        return amount_text(value.tenge, lang)
     if isinstance(value, dict):
         return str(value.get(lang) or value.get("en") or value.get("kk") or "")
     if isinstance(value, (list, tuple)):
@@ -146,9 +197,36 @@ def _fmt(value, lang: str) -> str:
     return str(value)
 
 
+def _order_key(value, lang: str) -> tuple:
+    """One sort position of a row: missing values last, dates and numbers by value, the rest as text
+    in the alphabetical order of ``lang``."""
+    if value is None or value == "":
+        return (2, b"")
+    if isinstance(value, dt.date):
+        return (0, value.toordinal())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value)
+    if isinstance(value, Amount):
+        return (0, value.tenge)
+    if isinstance(value, dict) and "kk" not in value and "ru" not in value:
+        value = value.get("en") or ""
+    return (1, sort_key(_fmt(value, lang) if isinstance(value, dict) else str(value), lang))
+
+
+def _number(n: int, lang: str) -> str:
+    """An integer with the locale's digit grouping (Babel/CLDR: non-breaking spaces in kk and ru)."""
+    return format_decimal(n, locale=lang if lang in ("kk", "ru") else "en")
+
+
 def _raw(value):
     if isinstance(value, dict):
         return value.get("en") or value.get("kk") or ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Amount):
+        return value.tenge
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(_raw(v)) for v in value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return _fmt(value, "en")
@@ -192,6 +270,23 @@ def _org_name(ds: Dataset, oid: str | None) -> dict:
 def _title(prog: Record | None) -> dict:
     t = (prog.data.get("title") if prog else None) or {}
     return {"en": prog.id if prog else "", "kk": t.get("kk", ""), "ru": t.get("ru") or t.get("kk", "")}
+
+
+def _cohort_name(ds: Dataset, cohort: Record | str | None) -> dict:
+    """A cohort as people name it: its programme's title and its dates, «Title», 06.10.2025–17.10.2025
+    (kk, ru); ``en`` is its id (what CSV and JSON carry)."""
+    rec = ds.cohorts.get(cohort) if isinstance(cohort, str) else cohort
+    if rec is None:
+        return {"en": cohort or "", "kk": cohort or "", "ru": cohort or ""}
+    title = _title(ds.programmes.get(rec.data.get("programme")))
+    span = f"{date_text(rec.data.get('start'))}–{date_text(rec.data.get('end'))}"
+    return {"en": rec.id, "kk": f"«{title['kk'] or rec.id}», {span}", "ru": f"«{title['ru'] or rec.id}», {span}"}
+
+
+def _retake_name(ds: Dataset, facts: Facts, ref: str) -> dict:
+    """A re-take (``cohort/listener``) named by its cohort; ``en`` keeps the reference."""
+    cohort_id = ref.split("/", 1)[0]
+    return {**_cohort_name(ds, cohort_id), "en": ref}
 
 
 def _in(org: str | None, cohort_id: str | None, record: Record) -> bool:
@@ -241,11 +336,13 @@ def _listener_lists(ds, facts, year, org, cohort):
         rows = [{"id": lf.data.get("id"), "name": _name(lf.data), "iin": lf.data.get("iin"),
                  "employer": lf.data.get("employer"), "position": lf.data.get("position"),
                  "phone": lf.data.get("phone"), "email": lf.data.get("email")} for lf in facts.of_cohort(cohort)]
-        columns = _columns("listener-list", "id", "name", "iin", "employer", "position", "phone", "email")
-        due_text = due.date.isoformat() if due else "—"
-        title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["listener-list"].items()}
+        columns = _columns("listener-list", "id", "name", "iin", "employer", "position", "phone", "email", machine=("id",))
+        cname = _cohort_name(ds, c)
+        title = {k: v.format(cohort=cname[k], due=date_text(due.date if due else None))
+                 for k, v in _TITLES["listener-list"].items()}
         return Report("listener-lists", title, columns, rows, facts.today,
-                      sources=[cite(due.rule)] if due and due.rule else [], name=f"listener-lists/{cohort}")
+                      sources=[cite(due.rule)] if due and due.rule else [], name=f"listener-lists/{cohort}",
+                      order=("name",))
     rows = []
     for c in sorted(ds.cohorts.values(), key=lambda r: (r.data.get("start") or dt.date.max, r.id)):
         if not _in(org, None, c):
@@ -255,7 +352,7 @@ def _listener_lists(ds, facts, year, org, cohort):
             continue
         n = len(facts.of_cohort(c.id))
         status = "done" if c.data["start"] <= facts.today else ("overdue" if due.date < facts.today and n == 0 else "due")
-        rows.append({"cohort": c.id, "organisation": _org_name(ds, c.data.get("organisation")),
+        rows.append({"cohort": _cohort_name(ds, c), "organisation": _org_name(ds, c.data.get("organisation")),
                      "programme": _title(ds.programmes.get(c.data.get("programme"))), "start": c.data.get("start"),
                      "due": due.date, "listeners": n, "seats": c.data.get("seats"), "status": _STATUS[status],
                      "source": cite(due.rule)})
@@ -276,16 +373,17 @@ def _post_course(ds, facts, year, org, cohort):
             continue
         if year is not None and not (lf.completed.year <= year <= support.support_until.year):
             continue
-        rows.append({"cohort": lf.cohort.id, "listener": lf.data.get("id"), "name": _name(lf.data),
+        rows.append({"cohort": _cohort_name(ds, lf.cohort), "listener": lf.data.get("id"), "name": _name(lf.data),
                      "organisation": _org_name(ds, lf.cohort.data.get("organisation")),
                      "completed": lf.completed, "support_until": support.support_until,
                      "plan": _STATUS.get(support.status("plan", facts.today)),
                      "report_due": support.report_due, "report": _STATUS.get(support.status("report", facts.today)),
                      "source": cite(lf.rules.post_course_support_months if lf.rules else None)})
-    rows.sort(key=lambda r: (r["support_until"], r["cohort"], r["listener"]))
+    rows.sort(key=lambda r: (r["support_until"], r["cohort"]["en"], r["listener"]))  # ties: then by name (order)
     columns = _columns("post-course", "cohort", "listener", "name", "completed", "support_until", "plan",
-                       "report_due", "report", "source")
-    return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course")
+                       "report_due", "report", "source", machine=("listener",))
+    return Report("post-course", _TITLES["post-course"], columns, rows, facts.today, sources=_sources(rows), name="post-course",
+                  order=("support_until", "name"))
 
 
 def _monitoring(ds, facts, year, org, cohort):
@@ -300,12 +398,13 @@ def _monitoring(ds, facts, year, org, cohort):
             continue
         rules = facts.rules.get(prog.data.get("organisation"))
         rule = rules.monitoring_interval_years if rules else None
-        rows.append({"programme": prog.id, "title": _title(prog), "organisation": _org_name(ds, prog.data.get("organisation")),
+        rows.append({"programme": _title(prog), "title": _title(prog), "organisation": _org_name(ds, prog.data.get("organisation")),
                      "last": last, "approved": prog.data.get("approved"), "due": due,
                      "status": _STATUS["overdue" if due < facts.today else "due"], "source": cite(rule)})
-    rows.sort(key=lambda r: (r["due"], r["programme"]))
+    rows.sort(key=lambda r: (r["due"], r["programme"]["en"]))
     columns = _columns("monitoring", "programme", "organisation", "last", "approved", "due", "status", "source")
-    return Report("monitoring", _TITLES["monitoring"], columns, rows, facts.today, sources=_sources(rows), name="monitoring")
+    return Report("monitoring", _TITLES["monitoring"], columns, rows, facts.today, sources=_sources(rows), name="monitoring",
+                  order=("due", "title"))
 
 
 def _reassessment(ds, facts, year, org, cohort):
@@ -320,13 +419,15 @@ def _reassessment(ds, facts, year, org, cohort):
         if year is not None and not (year in taken or (r.next_from is not None and r.next_from.year <= year)):
             continue
         rule = lf.rules.reassessment_per_year if lf.rules else None
-        rows.append({"cohort": lf.cohort.id, "listener": lf.data.get("id"), "name": _name(lf.data),
+        rows.append({"cohort": _cohort_name(ds, lf.cohort), "listener": lf.data.get("id"), "name": _name(lf.data),
                      "organisation": _org_name(ds, lf.cohort.data.get("organisation")),
                      "from": r.next_from, "status": _STATUS[r.status],
-                     "retakes": [x.ref for x in r.retakes], "source": cite(rule)})
-    rows.sort(key=lambda x: (x["from"] or dt.date.max, x["cohort"], x["listener"]))
-    columns = _columns("reassessment", "cohort", "listener", "name", "from", "status", "retakes", "source")
-    return Report("reassessment", _TITLES["reassessment"], columns, rows, facts.today, sources=_sources(rows), name="reassessment")
+                     "retakes": [_retake_name(ds, facts, x.ref) for x in r.retakes], "source": cite(rule)})
+    rows.sort(key=lambda x: (x["from"] or dt.date.max, x["cohort"]["en"], x["listener"]))
+    columns = _columns("reassessment", "cohort", "listener", "name", "from", "status", "retakes", "source",
+                       machine=("listener",))
+    return Report("reassessment", _TITLES["reassessment"], columns, rows, facts.today, sources=_sources(rows), name="reassessment",
+                  order=("from", "name"))
 
 
 def _staff_due(ds, facts, year, org, cohort):
@@ -351,7 +452,7 @@ def _staff_due(ds, facts, year, org, cohort):
     title = dict(_TITLES["staff-due"])
     if year:
         title = {k: f"{v} ({year})" for k, v in title.items()}
-    return Report("staff-due", title, columns, rows, on, sources=_sources(rows), name="staff-due")
+    return Report("staff-due", title, columns, rows, on, sources=_sources(rows), name="staff-due", order=("due", "name"))
 
 
 def _work_off(ds, facts, year, org, cohort):
@@ -378,10 +479,10 @@ def _work_off(ds, facts, year, org, cohort):
             status = {k: v.format(rows=rows_text) + f" ({months})" for k, v in _STATUS["ambiguous"].items()}
         sources[str(s.work_off_rule)] = cite(s.work_off_rule)
         rows.append({"name": " ".join(p for p in (s.name.get("surname"), s.name.get("given"), s.name.get("patronymic")) if p),
-                     "organisation": _org_name(ds, s.organisation), "amount": s.paid_amount,
+                     "organisation": _org_name(ds, s.organisation), "amount": Amount(s.paid_amount),
                      "rows": s.work_off_rows, "months": s.work_off_months, "period": status, "until": until,
                      "source": cite(s.work_off_rule)})
-    rows.sort(key=lambda r: (r["name"], r["amount"]))
+    rows.sort(key=lambda r: (r["name"], r["amount"].tenge))
     table_orgs = sorted(orgs) if org is None else [org]
     for oid in table_orgs:
         rules = facts.rules.get(oid)
@@ -390,14 +491,14 @@ def _work_off(ds, facts, year, org, cohort):
         for issue in factsmod.work_off_table(rule):
             words = _L["work_off"]
             notes.append({lang: words[issue.kind][lang].format(
-                org=oid, cite=c[lang], rows=words["rows_and"][lang].join(str(n) for n in issue.rows),
-                span=(f"{issue.low:,}" if issue.high == issue.low else
-                      f"{issue.low:,}-{words['no_limit'][lang] if issue.high is None else format(issue.high, ',')}"))
+                org=_org_name(ds, oid)[lang], cite=c[lang], rows=words["rows_and"][lang].join(str(n) for n in issue.rows),
+                span=(_number(issue.low, lang) if issue.high == issue.low else
+                      f"{_number(issue.low, lang)}-{words['no_limit'][lang] if issue.high is None else _number(issue.high, lang)}"))
                 for lang in LANGS})
             sources[str(rule)] = cite(rule)
     columns = _columns("work-off", "name", "organisation", "amount", "rows", "months", "period", "until", "source")
     return Report("work-off", _TITLES["work-off"], columns, rows, facts.today, notes=notes, sources=[sources[k] for k in sorted(sources)],
-                  name="work-off")
+                  name="work-off", order=("name", "amount"))
 
 
 def _nobd(ds, facts, year, org, cohort):
@@ -423,10 +524,11 @@ def _nobd(ds, facts, year, org, cohort):
         columns = _columns("nobd-cohort", "iin", "surname", "given", "patronymic", "employer", "position",
                            "organisation", "programme", "programme_title", "hours", "format", "language", "start",
                            "end", "outcome", "certificate", "issued", "valid_until")
-        due_text = due.date.isoformat() if due else "—"
-        title = {k: v.format(cohort=cohort, due=due_text) for k, v in _TITLES["nobd-cohort"].items()}
+        cname = _cohort_name(ds, c)
+        title = {k: v.format(cohort=cname[k], due=date_text(due.date if due else None))
+                 for k, v in _TITLES["nobd-cohort"].items()}
         return Report("nobd", title, columns, rows, facts.today, sources=[cite(due.rule)] if due and due.rule else [],
-                      name=f"nobd/{cohort}")
+                      name=f"nobd/{cohort}", order=("surname", "given", "patronymic"))
     rows = []
     for c in sorted(ds.cohorts.values(), key=lambda r: (r.data.get("end") or dt.date.max, r.id)):
         if not _in(org, None, c):
@@ -435,7 +537,7 @@ def _nobd(ds, facts, year, org, cohort):
         if due is None or (year is not None and due.date.year != year):
             continue
         finished = c.data["end"] <= facts.today
-        rows.append({"cohort": c.id, "organisation": _org_name(ds, c.data.get("organisation")), "end": c.data["end"],
+        rows.append({"cohort": _cohort_name(ds, c), "organisation": _org_name(ds, c.data.get("organisation")), "end": c.data["end"],
                      "due": due.date, "listeners": len(facts.of_cohort(c.id)),
                      "status": _STATUS["finished" if finished else "upcoming"], "source": cite(due.rule)})
     columns = _columns("nobd", "cohort", "organisation", "end", "due", "listeners", "status", "source")

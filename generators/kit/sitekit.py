@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from biliktilik.project import LANGUAGES, labels
-from biliktilik.texts import text_of  # noqa: F401 (the kit's users take it from here)
+from biliktilik.texts import sort_key, text_of  # noqa: F401 (the kit's users take them from here)
 from biliktilik.model.facts import cohort_deadline, fitting_hours_classes
 
 # --------------------------------------------------------------------------- paths and links
@@ -259,24 +259,6 @@ def percent(x: float) -> str:
 def yes_no(v: bool, lang: str) -> str:
     """"иә"/"жоқ", "да"/"нет"."""
     return _words(lang)["yes" if v else "no"]
-
-
-_KK_ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
-_KK_ORDER = {ch: i for i, ch in enumerate(_KK_ALPHABET)}
-
-
-def sort_key(text: str):
-    """Alphabetical order of the Kazakh Cyrillic alphabet (the Russian letters keep their order in it),
-    which Python's code-point order is not: it puts ә ғ қ ң ө ұ ү һ і after я."""
-    out = []
-    for ch in str(text).lower():
-        if ch in _KK_ORDER:
-            out.append((1, _KK_ORDER[ch]))
-        elif ch.isdigit():
-            out.append((0, ord(ch)))
-        elif ch.isalpha():
-            out.append((2, ord(ch)))
-    return tuple(out)
 
 
 # --------------------------------------------------------------------------- rules applied to programmes
