@@ -57,6 +57,7 @@ listeners:
   # a blank line and a comment before the last one
   - id: a3
     name: {surname: Үшінші, given: Гүлім}
+    gender: f  # no patronymic: the Russian wording (прошла) needs it
     iin: "821225421234"
     employer: "№ 3 мектеп"
     position: мұғалім
