@@ -760,6 +760,7 @@ def render_all(ds, facts, site_url: str, **options) -> dict[str, bytes]:
 
 CACHE_KIND = "certificates"
 PARALLEL_FROM = 4  # cohorts to render; below this a pool costs more than it saves
+CHUNK_COHORTS = 16  # at most this many cohorts of one programme go to a worker at once
 _JOB: tuple | None = None  # (renderer, groups, positions): set before the worker processes fork
 
 
@@ -774,11 +775,47 @@ def _cohort_files(i: int) -> list[tuple[str, bytes]]:
     return out
 
 
+_LAST_PROGRAMME: list = [None]  # in a worker: the programme of its last chunk
+
+
+def _chunk_files(chunk: list[int]) -> list[tuple[int, list[tuple[str, bytes]]]]:
+    """``_cohort_files`` of each cohort of ``chunk`` (cohorts that share their programme's forms).
+    A worker forgets the forms of its previous programme first, so its memory holds one
+    programme's forms, not the whole country's."""
+    renderer, groups, _ = _JOB
+    programme = _programme_of(groups[chunk[0]][1])
+    if programme != _LAST_PROGRAMME[0]:
+        renderer.forms.clear()
+        _LAST_PROGRAMME[0] = programme
+    return [(i, _cohort_files(i)) for i in chunk]
+
+
+def _programme_of(certs: list[Certificate]) -> str:
+    """What a cohort's forms depend on besides the holder's gender (organisation, topic, hours,
+    modules...): cohorts with the same value share their laid-out forms."""
+    form = {k: v for k, v in certs[0].form.items() if k != "gender"}
+    return json.dumps(form, ensure_ascii=False, sort_keys=True)
+
+
+def chunks_by_programme(groups: list[tuple[str, list[Certificate]]], todo: list[int],
+                        size: int = CHUNK_COHORTS) -> list[list[int]]:
+    """``todo`` (indices into ``groups``, cohort by cohort) cut into chunks of at most ``size``
+    cohorts of one programme, in the order of their first cohort. Laying out a programme's form
+    with WeasyPrint (about half a second of CPU) costs far more than drawing a certificate on it,
+    and each worker process keeps the forms it laid out: sending a programme's cohorts to one
+    worker lays out each form once in the whole build instead of once per worker."""
+    by_programme: dict[str, list[int]] = {}
+    for i in todo:
+        by_programme.setdefault(_programme_of(groups[i][1]), []).append(i)
+    return [same[k:k + size] for same in by_programme.values() for k in range(0, len(same), size)]
+
+
 def files(ctx):
     """print/certificates/ of a build, cohort by cohort: a cohort whose certificates (with their status,
     the site address and the code through the cache's code version) are in ``ctx.cache`` is written back
-    from there; the others are rendered by ``ctx.jobs`` worker processes (fork), and each cohort's PDFs
-    are written as soon as they are made, so memory holds a few cohorts' PDFs, never all of them."""
+    from there; the others are rendered by ``ctx.jobs`` worker processes (fork), a programme's cohorts
+    by one worker (``chunks_by_programme``), and each cohort's PDFs are written as soon as they are
+    made, so memory holds a few cohorts' PDFs, never all of them."""
     global _JOB
     from biliktilik.progress import QUIET
 
@@ -815,12 +852,15 @@ def files(ctx):
                 advance(len(groups[i][1]))
                 log.info("certificates: %s: %d certificate(s)", groups[i][0], len(groups[i][1]))
 
+            chunks = chunks_by_programme(groups, todo)
             if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-                for i in todo:
-                    done(i, _cohort_files(i))
+                for chunk in chunks:
+                    for i, produced in _chunk_files(chunk):
+                        done(i, produced)
             else:
                 with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    for i, produced in zip(todo, pool.imap(_cohort_files, todo)):
-                        done(i, produced)
+                    for results in pool.imap_unordered(_chunk_files, chunks):
+                        for i, produced in results:
+                            done(i, produced)
         finally:
             _JOB = None

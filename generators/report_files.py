@@ -20,6 +20,7 @@ import logging
 from markupsafe import Markup
 
 from biliktilik.model import reports as R
+from biliktilik.progress import QUIET
 from biliktilik.project import LANGUAGES, ROOT, labels
 
 from generators.kit.weasy import Renderer, pdf_cache
@@ -93,8 +94,14 @@ def files(ctx):
             rep = R.report("nobd", ds, facts, cohort=c.id)
             ctx.print.write(f"{REPORTS}/{rep.name}.csv", rep.csv())
             written.append((f"{rep.name}.csv", rep.title["en"]))
-    for rel, data in sorted(renderer.pdfs(jobs, pdf_cache(ctx)).items()):
-        ctx.print.write(rel, data)
+    # the country-wide reports hold a row per listener or certificate and take most of the time: largest
+    # first, one job at a time per worker, streamed to disk (ctx.jobs processes)
+    jobs.sort(key=lambda job: (-len(job[1]["rows"]), job[0]))
+    workers = getattr(ctx, "jobs", 1) or 1
+    with (getattr(ctx, "progress", None) or QUIET).stage("report PDFs", total=len(jobs)) as advance:
+        for rel, data in renderer.iter_pdfs(jobs, pdf_cache(ctx), workers, chunksize=1):
+            ctx.print.write(rel, data)
+            advance()
     ctx.print.write(f"{REPORTS}/index.html", _index(written, facts.today))
     log.info("reports: %d report(s), %d PDF(s)", len(reports), len(jobs))
 

@@ -304,8 +304,9 @@ class Publisher:
         html = self.page.render(page_context(cert, self.site_url, self.did, self.issuer.demo, self.as_of,
                                              self.csp, fp)).encode("utf-8")
         cred = credential(cert, self.site_url, self.did, fp)
-        jwt = self.jwt.sign(signing.jwt_payload(cred))
-        proof = self.proofs.proof(cred, cred["validFrom"])
+        payload, canonical = signing.credential_payloads(cred)
+        jwt = self.jwt.sign(payload)
+        proof = self.proofs.proof(cred, cred["validFrom"], canonical)
         return [(base + "index.html", html), (base + "credential.jwt", jwt + b"\n"),
                 (base + "credential.json", json_file({**cred, "proof": [proof]}))]
 

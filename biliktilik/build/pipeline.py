@@ -8,6 +8,7 @@ Progress goes to stderr (biliktilik.progress)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -90,6 +91,57 @@ def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
         mkdocs_build(config)
     except (MkDocsException, SystemExit, jinja2.TemplateError, OSError) as exc:
         raise BuildError(f"MkDocs failed for language '{lang}': {exc.__class__.__name__}: {exc}") from exc
+
+
+MKDOCS_KIND = "mkdocs"
+
+
+def _tree_digest(folder: Path) -> str:
+    """sha256 (hex) over the relative paths and bytes of every file under ``folder``."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        h.update(f"{path.relative_to(folder).as_posix()}\0{len(data)}\0".encode("utf-8"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _site_files(folder: Path, skip: tuple[str, ...] = ()) -> list[tuple[str, bytes]]:
+    """(rel, bytes) of every file under ``folder``, without the subfolders ``skip``."""
+    out = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if not rel.startswith(tuple(s + "/" for s in skip)):
+            out.append((rel, path.read_bytes()))
+    return out
+
+
+def mkdocs_site(ctx: Context, lang: str, config_file: Path, strict: bool) -> bool:
+    """Run MkDocs for ``lang`` (``_mkdocs``), or write its output back from ``ctx.cache`` when
+    nothing it reads changed. The key: the generated docs folder of ``lang`` (every page, byte for
+    byte: the catalog, regulations, hand-written pages), mkdocs.yml as read (with the site
+    address), ``strict``, MkDocs' build date (the sitemap's lastmod; SOURCE_DATE_EPOCH pins it)
+    and the cache's code version (the hooks, theme overrides under templates/, MkDocs and
+    Material's versions). Returns True when it came from the cache."""
+    from mkdocs.utils import get_build_date
+
+    default = LANGUAGES[0]
+    site_dir = ctx.site.root if lang == default else ctx.site.root / lang
+    if ctx.cache is None:
+        _mkdocs(ctx, lang, config_file, strict)
+        return False
+    key = ctx.cache.key(MKDOCS_KIND, lang, ctx.config, ctx.site_url, strict, str(get_build_date()),
+                        _tree_digest(ctx.docs[lang]))
+    files = ctx.cache.get(MKDOCS_KIND, key)
+    if files is not None:
+        for rel, data in files:
+            target = site_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return True
+    _mkdocs(ctx, lang, config_file, strict)
+    ctx.cache.put(MKDOCS_KIND, key, _site_files(site_dir, LANGUAGES[1:] if lang == default else ()))
+    return False
 
 
 def _nav_for(nav, lang):
@@ -191,9 +243,10 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
                       progress=progress, filled_forms=forms)
         with progress.stage("pages"):
             generate_pages(ctx, config_file, work)
-        for lang in LANGUAGES:
+        for lang in LANGUAGES:  # the default language first: its MkDocs run cleans the whole site folder
             with progress.stage(f"mkdocs {lang}"):
-                _mkdocs(ctx, lang, config_file, strict)
+                if mkdocs_site(ctx, lang, config_file, strict):
+                    log.info("mkdocs %s: unchanged, from the cache", lang)
         site.adopt(site.root)
         for gen in GENERATORS:
             if hasattr(gen, "files"):

@@ -95,10 +95,12 @@ class Renderer:
             _store(cache, keys[i], d)
         return {rel: d for (rel, _, _), d in zip(jobs, data)}
 
-    def iter_pdfs(self, jobs: list[tuple[str, dict, str]], cache: Path | None = None, workers: int = 1):
+    def iter_pdfs(self, jobs: list[tuple[str, dict, str]], cache: Path | None = None, workers: int = 1,
+                  chunksize: int = 4):
         """(rel, PDF) for jobs (rel, view, title), in the jobs' order, one at a time as they are made
-        (shared among ``workers`` forked processes), so that memory does not grow with the number of
-        jobs; cached as :meth:`pdfs` does."""
+        (shared among ``workers`` forked processes, ``chunksize`` jobs at a time: 1 when a few jobs are
+        much larger than the rest, so that no two large ones queue behind each other in one
+        worker), so that memory does not grow with the number of jobs; cached as :meth:`pdfs` does."""
         global _ACTIVE
         keys = [self._key(v, t) for _, v, t in jobs] if cache is not None else [None] * len(jobs)
         parallel = len(jobs) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -114,7 +116,7 @@ class Renderer:
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 args = [(v, t, cache, k) for (_, v, t), k in zip(jobs, keys)]
-                for (rel, _, _), data in zip(jobs, pool.imap(_render_cached, args, chunksize=4)):
+                for (rel, _, _), data in zip(jobs, pool.imap(_render_cached, args, chunksize=chunksize)):
                     yield rel, data
         finally:
             _ACTIVE = None
