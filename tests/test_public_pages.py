@@ -108,3 +108,85 @@ def test_a_group_whose_applications_closed_is_not_shown_as_open(page, base, cata
                 if closed:
                     assert inst["offers"]["availability"] != "https://schema.org/InStock"
     assert seen["closed"] and seen["open"], seen  # the sample data has both: the test can fail
+
+
+# --------------------------------------------------------------------------- 2. nothing for staff
+
+KK_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+
+
+def public_pages(site, lang: str) -> list[str]:
+    """Every catalog, organisation and regulation page of ``lang`` (site-relative paths)."""
+    root = site if lang == "kk" else site / "ru"
+    out = []
+    for f in sorted(root.rglob("index.html")):
+        rel = f.relative_to(site).as_posix()[: -len("index.html")]
+        if lang == "kk" and rel.startswith("ru/"):
+            continue
+        parts = rel.split("/")
+        if "v" in parts or "search" in parts:
+            continue
+        out.append(rel)
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_nothing_for_staff_on_public_pages(page, base, sample_site, lang):
+    paths = public_pages(sample_site, lang)
+    assert any(p.endswith("programmes/teacher-organiser-80/") for p in paths), paths
+    for path in paths:
+        page.goto(base + path, wait_until="domcontentloaded")
+        where = path or "/"
+        assert page.locator(".md-content__button, a[href*='/edit/'], .md-source").count() == 0, where
+        text = page.locator("body").inner_text()
+        assert not re.search(r"валидатор|validat", text, re.I), where
+        footer = page.locator("footer").inner_text()
+        assert "Made with" not in footer and "Material for MkDocs" not in footer, where
+        assert page.locator("html").get_attribute("lang") == lang, where
+        # a sign and its number, a number and its unit, stay on one line
+        assert not re.search(r"№ ", text), (where, re.findall(r".{20}№ .{10}", text)[:3])
+        assert not re.search(r"\d (?:сағ\.|ч\.|%)", text), (where, re.findall(r".{20}\d (?:сағ\.|ч\.|%)", text)[:3])
+        if lang == "ru" and not re.fullmatch(r"ru/regulations/[^/]+/", path):
+            # (a regulation's text, and so its contents list, exists in Kazakh only)
+            # contents lists and the navigation are Russian
+            # (the site's name «Біліктілік» is a name; the switcher's «Қазақша» is marked lang="kk")
+            chrome = page.evaluate("""() => [...document.querySelectorAll(
+                '.md-nav--primary .md-nav__link, .md-nav--secondary, .bk-jump, footer, .md-header__topic:last-child,'
+                + ' meta[name=description]')].filter(e => !e.closest('[lang=kk]'))
+                .map(e => e.content || e.textContent).join(' ')""")
+            assert not KK_LETTERS.search(chrome), (where, KK_LETTERS.findall(chrome)[:5], chrome[:300])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_404_page_speaks_the_language_of_its_site(page, base, lang):
+    response = page.goto(base + LANGS[lang] + "404.html", wait_until="domcontentloaded")
+    assert response.ok
+    notfound = yaml.safe_load((ROOT / "templates" / "notfound" / "labels.yaml").read_text(encoding="utf-8"))
+    assert page.locator("h1").first.inner_text() == notfound["title"][lang]
+    assert page.locator("html").get_attribute("lang") == lang
+    assert "Made with" not in page.locator("footer").inner_text()
+
+
+# --------------------------------------------------------------------------- 3. phones
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_page_scrolls_sideways_on_a_phone(browser, base, sample_site, lang):
+    from browser_util import PHONE_VIEWPORT, horizontal_overflow
+
+    context = browser.new_context(viewport=PHONE_VIEWPORT)
+    page = context.new_page()
+    try:
+        wide = {}
+        for path in public_pages(sample_site, lang):
+            page.goto(base + path, wait_until="domcontentloaded")
+            over = horizontal_overflow(page)
+            if over > 0:
+                wide[path] = over
+            # a table wider than the screen scrolls inside its wrapper, which says so (a scroll cue)
+            for table in page.locator(".md-typeset__scrollwrap").all():
+                if table.evaluate("e => e.scrollWidth > e.clientWidth + 1"):
+                    assert table.get_attribute("tabindex") == "0" and table.get_attribute("role") == "region", path
+        assert not wide, wide
+    finally:
+        context.close()
