@@ -367,12 +367,19 @@ def _course_jsonld(cat: Catalog, prog, lang: str) -> dict:
             city = text_of(u.city, lang) if u.city else (text_of(org.data.get("city"), lang) if org else "")
             inst["location"] = {"@type": "Place", "name": city,
                                 "address": {"@type": "PostalAddress", "addressLocality": city, "addressCountry": "KZ"}}
+        fee = (getattr(u.record, "data", None) or {}).get("fee")
+        offer = {"@type": "Offer", "url": page + "#apply", "category": "Paid" if fee else "Free",
+                 "price": fee or 0, "priceCurrency": "KZT",
+                 "availability": "https://schema.org/InStock" if u.seats_left and u.open(cat.today)
+                 else "https://schema.org/SoldOut"}
         if u.deadline:
-            inst["offers"] = {"@type": "Offer", "availabilityEnds": u.deadline.isoformat(), "url": page + "#apply",
-                              "availability": "https://schema.org/InStock" if u.seats_left and u.open(cat.today)
-                              else "https://schema.org/SoldOut"}
+            offer["availabilityEnds"] = u.deadline.isoformat()
+        inst["offers"] = offer
         instances.append(inst)
     course["hasCourseInstance"] = instances
+    # Course-level offers (Google's Course info: required with hasCourseInstance): the cohorts' offers
+    course["offers"] = [dict(i["offers"], **({"@id": i["@id"] + "-offer"})) for i in instances] or [
+        {"@type": "Offer", "category": "Free", "price": 0, "priceCurrency": "KZT", "url": page + "#apply"}]
     if not course["alternateName"]:
         del course["alternateName"]
     return course

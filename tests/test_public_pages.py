@@ -190,3 +190,75 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, base, sample_site, lang):
         assert not wide, wide
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- 5. Course structured data
+
+# Google Search Central, "Course info (Course, CourseInstance) structured data"
+# (developers.google.com/search/docs/appearance/structured-data/course-info), read 2026-11:
+# Course requires name, description, provider, offers (category; price+priceCurrency unless
+# free) and hasCourseInstance; each CourseInstance requires courseMode, location when it is not
+# online, and a schedule (courseSchedule, or courseWorkload, or startDate/endDate).
+COURSE_MODES = {"Onsite", "Online", "Blended"}
+OFFER_CATEGORIES = {"Free", "Partially Free", "Subscription", "Paid"}
+
+
+def check_course(course: dict) -> list[str]:
+    """What a search engine's Course rich result would refuse in ``course`` (empty when none)."""
+    problems = []
+    if course.get("@context") != "https://schema.org" or course.get("@type") != "Course":
+        problems.append("not a schema.org Course")
+    for key in ("name", "description"):
+        if not (isinstance(course.get(key), str) and course[key].strip()):
+            problems.append(f"Course.{key} missing")
+    provider = course.get("provider") or {}
+    if provider.get("@type") not in ("Organization", "EducationalOrganization") or not provider.get("name"):
+        problems.append("Course.provider without a name")
+    offers = course.get("offers")
+    offers = offers if isinstance(offers, list) else [offers] if offers else []
+    if not offers:
+        problems.append("Course.offers missing")
+    instances = course.get("hasCourseInstance") or []
+    for inst in instances:
+        offers = offers + ([inst["offers"]] if inst.get("offers") else [])
+        if inst.get("courseMode") not in COURSE_MODES:
+            problems.append(f"{inst.get('@id')}: courseMode {inst.get('courseMode')!r}")
+        if inst.get("courseMode") != "Online" and not (inst.get("location") or {}).get("name"):
+            problems.append(f"{inst.get('@id')}: location missing")
+        if not (inst.get("courseSchedule") or inst.get("courseWorkload")
+                or (inst.get("startDate") and inst.get("endDate"))):
+            problems.append(f"{inst.get('@id')}: no schedule")
+        if inst.get("startDate") and inst.get("endDate") and inst["startDate"] > inst["endDate"]:
+            problems.append(f"{inst.get('@id')}: ends before it starts")
+    for offer in offers:
+        if offer.get("@type") != "Offer" or offer.get("category") not in OFFER_CATEGORIES:
+            problems.append(f"offer category {offer.get('category')!r}")
+        if offer.get("category") != "Free" and not (offer.get("price") is not None and offer.get("priceCurrency")):
+            problems.append("a paid offer without price/priceCurrency")
+    return problems
+
+
+def test_the_checker_refuses_what_search_engines_refuse():
+    assert check_course({"@context": "https://schema.org", "@type": "Course", "name": "x"})  # can fail
+    bad = {"@context": "https://schema.org", "@type": "Course", "name": "x", "description": "y",
+           "provider": {"@type": "EducationalOrganization", "name": "z"},
+           "offers": [{"@type": "Offer", "category": "Paid"}],
+           "hasCourseInstance": [{"@id": "#c", "courseMode": "Onsite"}]}
+    assert set(check_course(bad)) == {"#c: location missing", "#c: no schedule", "a paid offer without price/priceCurrency"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_programme_pages_carry_course_data_search_engines_accept(page, base, catalog, lang):
+    with_cohorts = 0
+    for prog in catalog["programmes"]:
+        page.goto(base + LANGS[lang] + f"programmes/{prog['id']}/", wait_until="domcontentloaded")
+        blocks = [json.loads(t) for t in page.locator("script[type='application/ld+json']").all_text_contents()]
+        courses = [b for b in blocks if b.get("@type") == "Course"]
+        assert len(courses) == 1, prog["id"]
+        course = courses[0]
+        assert check_course(course) == [], (prog["id"], check_course(course))
+        # one course instance per upcoming cohort, with its dates, as the open data says
+        got = {i["@id"].rsplit("#cohort-", 1)[1]: (i["startDate"], i["endDate"]) for i in course["hasCourseInstance"]}
+        assert got == {c["id"]: (c["start"], c["end"]) for c in prog["upcoming_cohorts"]}, prog["id"]
+        with_cohorts += bool(got)
+    assert with_cohorts >= 2

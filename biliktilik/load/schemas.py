@@ -298,6 +298,7 @@ COHORT = {
     "start": {"type": "date", "required": True},
     "end": {"type": "date", "required": True},
     "application_deadline": {"type": "date"},
+    "fee": {"type": "integer", "min": 0, "meta": {"format": "tenge; absent: budget-funded, free for the teacher"}},
     "seats": {"type": "integer", "min": 1, "required": True},
     "city": BILINGUAL,
     "country": BILINGUAL,  # a course abroad: the country of study (Order 95, Annex 2)
