@@ -262,3 +262,66 @@ def test_programme_pages_carry_course_data_search_engines_accept(page, base, cat
         assert got == {c["id"]: (c["start"], c["end"]) for c in prog["upcoming_cohorts"]}, prog["id"]
         with_cohorts += bool(got)
     assert with_cohorts >= 2
+
+
+# --------------------------------------------------------------------------- 4. search as people type
+
+TOR = "programmes/teacher-organiser-80/"
+
+
+@pytest.mark.parametrize("query", [
+    "педагог уйымдастырушы",      # ұ typed as у on a Russian layout
+    "бiлiктiлiк",                 # і typed as the Latin i
+    "биликтилик",                 # і typed as и
+    "ұйымдастырушыларға",         # the stem with another ending (the pages say -лардың)
+    "уйымдастырушыларга",         # both at once
+])
+def test_search_finds_kazakh_words_however_they_are_typed(page, base, sample_site, query):
+    from browser_util import search_results
+
+    # the words as typed are on no page: only folding and stemming can find them
+    index = json.loads((sample_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    words = set(re.findall(r"[\w-]+", " ".join(d["title"] + " " + d["text"] for d in index["docs"]).lower()))
+    assert not set(query.split()) - {"педагог"} & words, query
+    page.goto(base, wait_until="networkidle")
+    paths = [r["path"] for r in search_results(page, query)]
+    assert "/" + TOR in paths, (query, paths)
+
+
+def test_folded_search_still_finds_nothing_for_a_word_that_is_nowhere(page, base):
+    from browser_util import search_results
+
+    for query in ("жоқсөзқұрастыру", "жоксозкурастыру"):
+        page.goto(base, wait_until="networkidle")
+        assert search_results(page, query) == [], query
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_long_programme_page_keeps_its_contents_list_reachable_on_a_phone(browser, base, lang):
+    from browser_util import PHONE_VIEWPORT
+
+    context = browser.new_context(viewport=PHONE_VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(base + LANGS[lang] + TOR, wait_until="networkidle")
+        jump = page.locator("nav.bk-jump")
+        assert jump.is_visible() and jump.locator("a").count() >= 5
+        assert jump.get_attribute("aria-label") == LABELS["contents"][lang]
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height > 10 * PHONE_VIEWPORT["height"]  # a long page
+        # a link of the list leads to its section
+        target = jump.locator("a").nth(2).get_attribute("href")
+        jump.locator("a").nth(2).click()
+        page.wait_for_timeout(300)
+        assert page.locator(target).evaluate("e => e.getBoundingClientRect().top") < PHONE_VIEWPORT["height"]
+        # far down the page, scrolling up a little shows the back-to-top button, which leads back to the list
+        page.mouse.wheel(0, height)
+        page.wait_for_timeout(400)
+        page.mouse.wheel(0, -300)
+        top = page.locator(".md-top")
+        top.wait_for(state="visible", timeout=5000)
+        top.click()
+        page.wait_for_function("() => window.scrollY < 50", timeout=5000)
+        assert jump.evaluate("e => e.getBoundingClientRect().bottom > 0")
+    finally:
+        context.close()

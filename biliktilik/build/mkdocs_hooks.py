@@ -128,8 +128,48 @@ def sanitise_search_index(path: Path) -> int:
     return changed
 
 
+def folding() -> dict:
+    """The search folding rules (templates/search/folding.yaml): {"letters": {kk: ru}, "suffixes": [...],
+    "min_stem": int}."""
+    import yaml
+
+    from biliktilik.project import ROOT
+
+    return yaml.safe_load((ROOT / "templates" / "search" / "folding.yaml").read_text(encoding="utf-8"))
+
+
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def fold(text: str, letters: dict) -> str:
+    """``text`` lower-cased with every Kazakh letter replaced by the nearest Russian one as
+    ``letters`` says (ә->а, ғ->г, қ->к, ң->н, ө->о, ұ/ү->у, һ->х, і and Latin i->и); HTML tags dropped."""
+    text = _HTML_TAG.sub(" ", text).lower()
+    return text.translate(str.maketrans({k: v for k, v in letters.items()}))
+
+
+def fold_search_index(path: Path) -> int:
+    """Add to every doc of Material's ``search_index.json`` a field ``fold``: its title and text
+    folded (:func:`fold`), indexed by Material's worker beside title and text (``config.fields``),
+    never shown. Writes ``folding.json`` beside it for the query script. Returns the docs folded;
+    a missing index (search plugin off) is left alone."""
+    if not path.is_file():
+        return 0
+    rules = folding()
+    index = json.loads(path.read_text(encoding="utf-8"))
+    docs = index.get("docs") or []
+    for doc in docs:
+        doc["fold"] = fold(f"{doc.get('title') or ''} {doc.get('text') or ''}", rules["letters"])
+    index.setdefault("config", {}).setdefault("fields", {})["fold"] = {"boost": 1.0}
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    (path.parent / "folding.json").write_text(json.dumps(rules, ensure_ascii=False), encoding="utf-8")
+    return len(docs)
+
+
 def on_post_build(config):
-    sanitise_search_index(Path(config.site_dir) / "search" / "search_index.json")
+    index = Path(config.site_dir) / "search" / "search_index.json"
+    sanitise_search_index(index)
+    fold_search_index(index)
 
 
 # --------------------------------------------------------------------------- Content-Security-Policy
