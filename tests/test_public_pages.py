@@ -177,17 +177,22 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, base, sample_site, lang):
     context = browser.new_context(viewport=PHONE_VIEWPORT)
     page = context.new_page()
     try:
-        wide = {}
+        wide, wide_tables = {}, 0
         for path in public_pages(sample_site, lang):
             page.goto(base + path, wait_until="domcontentloaded")
             over = horizontal_overflow(page)
             if over > 0:
                 wide[path] = over
-            # a table wider than the screen scrolls inside its wrapper, which says so (a scroll cue)
+            # a table wider than the screen scrolls inside its wrapper, with a visible cue above it
             for table in page.locator(".md-typeset__scrollwrap").all():
                 if table.evaluate("e => e.scrollWidth > e.clientWidth + 1"):
                     assert table.get_attribute("tabindex") == "0" and table.get_attribute("role") == "region", path
+                    cue = table.evaluate("e => e.previousElementSibling && e.previousElementSibling.className")
+                    assert cue == "bk-scroll-hint", path
+                    wide_tables += 1
+                    assert page.locator(".bk-scroll-hint").first.is_visible(), path
         assert not wide, wide
+        assert wide_tables, "no table wider than a phone: the cue went untested"
     finally:
         context.close()
 
@@ -325,3 +330,13 @@ def test_a_long_programme_page_keeps_its_contents_list_reachable_on_a_phone(brow
         assert jump.evaluate("e => e.getBoundingClientRect().bottom > 0")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_blank_forms_name_annexes_one_way(page, base, lang):
+    page.goto(base + LANGS[lang] + "forms/", wait_until="domcontentloaded")
+    items = page.locator("article li").all_inner_texts()
+    annexes = [t for t in items if re.search(r"қосымша|Приложение", t, re.I)]
+    assert len(annexes) >= 6, items
+    form = r"^\d+(\.\d+)?-қосымша: " if lang == "kk" else r"^Приложение \d+(\.\d+)?: "
+    assert all(re.match(form, t) for t in annexes), annexes
