@@ -206,6 +206,37 @@ def _form_href(src: str, lang: str, url: str | None) -> str | None:
     return root_href(src, lang, url, LANGUAGES[0]) if url else None
 
 
+APPLY_ANCHORS = ("p10", "p11", "p14", "p16", "p18", "p24")  # Order 95's paragraphs the "how to apply" steps cite
+
+
+def _apply_refs(cat: Catalog, src: str, org, lang: str) -> dict | None:
+    """Citations of the paragraphs the application steps follow (Order 95 p. 10-18, 24), as
+    {anchor: {"cite", "href"}}, from the organisation's national rule set's document; None when
+    that document is not transcribed or lacks one of the paragraphs (the steps are then not shown)."""
+    doc_id = cat.ruleset_document(org) if org is not None else None
+    doc = cat.docs.get(doc_id) if doc_id else None
+    if doc is None:
+        return None
+    refs = {}
+    for anchor in APPLY_ANCHORS:
+        try:
+            doc.node(anchor)
+        except KeyError:
+            return None
+        refs[anchor] = {"cite": rt.cite(doc, anchor, lang), "href": md_link(src, regulation_src(doc_id), anchor)}
+    return refs
+
+
+def _contacts(org, lang: str) -> dict | None:
+    """The organisation's office contacts (address in ``lang``, phone with its tel: address, e-mail), or None."""
+    c = (org.data.get("contacts") if org is not None else None) or None
+    if not c:
+        return None
+    return {"address": text_of(c.get("address"), lang), "phone": c.get("phone"),
+            "tel": "tel:" + re.sub(r"[^\d+]", "", c.get("phone") or ""), "email": c.get("email"),
+            "hours": text_of(c.get("hours"), lang) if c.get("hours") else None}
+
+
 def has_text(value, lang):
     return isinstance(value, dict) and bool(value.get(lang))
 
@@ -336,12 +367,19 @@ def _course_jsonld(cat: Catalog, prog, lang: str) -> dict:
             city = text_of(u.city, lang) if u.city else (text_of(org.data.get("city"), lang) if org else "")
             inst["location"] = {"@type": "Place", "name": city,
                                 "address": {"@type": "PostalAddress", "addressLocality": city, "addressCountry": "KZ"}}
+        fee = (getattr(u.record, "data", None) or {}).get("fee")
+        offer = {"@type": "Offer", "url": page + "#apply", "category": "Paid" if fee else "Free",
+                 "price": fee or 0, "priceCurrency": "KZT",
+                 "availability": "https://schema.org/InStock" if u.seats_left and u.open(cat.today)
+                 else "https://schema.org/SoldOut"}
         if u.deadline:
-            inst["offers"] = {"@type": "Offer", "availabilityEnds": u.deadline.isoformat(), "url": page + "#apply",
-                              "availability": "https://schema.org/InStock" if u.seats_left and u.open(cat.today)
-                              else "https://schema.org/SoldOut"}
+            offer["availabilityEnds"] = u.deadline.isoformat()
+        inst["offers"] = offer
         instances.append(inst)
     course["hasCourseInstance"] = instances
+    # Course-level offers (Google's Course info: required with hasCourseInstance): the cohorts' offers
+    course["offers"] = [dict(i["offers"], **({"@id": i["@id"] + "-offer"})) for i in instances] or [
+        {"@type": "Offer", "category": "Free", "price": 0, "priceCurrency": "KZT", "url": page + "#apply"}]
     if not course["alternateName"]:
         del course["alternateName"]
     return course
@@ -433,6 +471,7 @@ def programme_page(cat: Catalog, prog, lang: str) -> dict:
         "deadline_source": cat.rule_ref(src, rule_based[0].deadline_rule, lang) if rule_based else None,
         "ics_href": md_link(src, programme_ics(prog.id)),
         "form_href": _form_href(src, lang, form_url),
+        "apply_refs": _apply_refs(cat, src, org, lang), "contacts": _contacts(org, lang),
         "d": d, "outcome_keys": [k for k in ("knows", "can_do", "can_apply") if (d.get("outcomes") or {}).get(k)],
         "literature_keys": [k for k in ("normative", "main", "additional", "other")
                             if (d.get("literature") or {}).get(k)],
@@ -527,6 +566,7 @@ def organisation_page(cat: Catalog, org, lang: str) -> dict:
         "programmes": [{"title": text_of(p.data["title"], lang), "href": md_link(src, programme_src(p.id)),
                         "hours": hours_text(p.data["hours"], lang), "next": _next(cat, p, lang)} for p in progs],
         "form_href": _form_href(src, lang, cat.application_form_url(org, lang)),
+        "apply_refs": _apply_refs(cat, src, org, lang), "contacts": _contacts(org, lang),
         "rules": None if rules is None else [
             {"label": rule_label(key, lang), "values": rule_value(rule, lang),
              "kk": lang != "kk" and key in KK_ONLY_RULES, "own": rule.record is org,

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 
 _UI = labels("forms")  # templates/forms/labels.yaml: the wording of the public index of blank forms
+_ANNEX = {lang: labels("regulation")[lang]["annex"] for lang in LANGUAGES}  # '{n}-қосымша', 'Приложение {n}' 
 
 
 # --------------------------------------------------------------------------- layout against the transcription
@@ -271,7 +272,7 @@ def pages(ctx):
             for spec in groups[org]:
                 title = spec.title.get(lang) or spec.title["kk"]
                 number = spec.id.removeprefix("annex-").replace("-", ".") if spec.id.startswith("annex-") else ""
-                prefix = f"{'Қосымша' if lang == 'kk' else 'Приложение'} {number}: " if number else ""
+                prefix = _ANNEX[lang].format(n=number) + ": " if number else ""  # one form: «1-қосымша»
                 links = " · ".join(
                     f'<a href="{form_url(spec.org, spec.id, fl, base)}" hreflang="{fl}" data-form="{spec.key}">PDF, {ui[fl]}</a>'
                     for fl in LANGUAGES)

@@ -37,8 +37,9 @@ from markupsafe import Markup, escape
 
 from biliktilik.project import LANGUAGES, labels
 
-# the title of a heading's permalink, per site language (templates/site/labels.yaml)
+# the title of a heading's permalink and the site's description, per site language (templates/site/labels.yaml)
 PERMALINK_TITLE = {lang: labels("site")[lang]["permalink_title"] for lang in LANGUAGES}
+SITE_DESCRIPTION = {lang: labels("site")[lang]["site_description"] for lang in LANGUAGES}
 
 
 def _plain_mkdocs(config):
@@ -66,6 +67,7 @@ def on_config(config):
     toc = config.mdx_configs.setdefault("toc", {})
     if lang in PERMALINK_TITLE:
         toc["permalink_title"] = PERMALINK_TITLE[lang]
+        config.site_description = SITE_DESCRIPTION[lang]  # the pages' meta description in their language
     return config
 
 
@@ -126,8 +128,48 @@ def sanitise_search_index(path: Path) -> int:
     return changed
 
 
+def folding() -> dict:
+    """The search folding rules (templates/search/folding.yaml): {"letters": {kk: ru}, "suffixes": [...],
+    "min_stem": int}."""
+    import yaml
+
+    from biliktilik.project import ROOT
+
+    return yaml.safe_load((ROOT / "templates" / "search" / "folding.yaml").read_text(encoding="utf-8"))
+
+
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def fold(text: str, letters: dict) -> str:
+    """``text`` lower-cased with every Kazakh letter replaced by the nearest Russian one as
+    ``letters`` says (ә->а, ғ->г, қ->к, ң->н, ө->о, ұ/ү->у, һ->х, і and Latin i->и); HTML tags dropped."""
+    text = _HTML_TAG.sub(" ", text).lower()
+    return text.translate(str.maketrans({k: v for k, v in letters.items()}))
+
+
+def fold_search_index(path: Path) -> int:
+    """Add to every doc of Material's ``search_index.json`` a field ``fold``: its title and text
+    folded (:func:`fold`), indexed by Material's worker beside title and text (``config.fields``),
+    never shown. Writes ``folding.json`` beside it for the query script. Returns the docs folded;
+    a missing index (search plugin off) is left alone."""
+    if not path.is_file():
+        return 0
+    rules = folding()
+    index = json.loads(path.read_text(encoding="utf-8"))
+    docs = index.get("docs") or []
+    for doc in docs:
+        doc["fold"] = fold(f"{doc.get('title') or ''} {doc.get('text') or ''}", rules["letters"])
+    index.setdefault("config", {}).setdefault("fields", {})["fold"] = {"boost": 1.0}
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    (path.parent / "folding.json").write_text(json.dumps(rules, ensure_ascii=False), encoding="utf-8")
+    return len(docs)
+
+
 def on_post_build(config):
-    sanitise_search_index(Path(config.site_dir) / "search" / "search_index.json")
+    index = Path(config.site_dir) / "search" / "search_index.json"
+    sanitise_search_index(index)
+    fold_search_index(index)
 
 
 # --------------------------------------------------------------------------- Content-Security-Policy
@@ -190,7 +232,36 @@ def with_csp(html: str) -> str:
 
 
 def on_post_page(output, page, config):
-    return with_csp(output)
+    return with_csp(nbsp(output))
+
+
+# --------------------------------------------------------------------------- typography
+
+_TAG = re.compile(r"(<[^>]*>)")
+_RAW = re.compile(r"<(script|style|pre|code|textarea)\b", re.I)
+_NUMERO = re.compile(r"№[ \t]+(?=\S)")
+_UNIT = re.compile(r"(\d)[ \t]+(?=(?:сағ\.|сағат|ч\.|час|%|академиялық сағат|академических час))")
+
+
+def nbsp(html: str) -> str:
+    """``html`` with a non-breaking space after «№» and between a number and its unit (сағ., ч.,
+    %), in text only: tags, attributes and the content of script, style, pre, code and textarea
+    stay as they are. Kazakh and Russian typography (GOST R 7.0.97-2016, 5.5: a sign and its
+    number are not split across lines)."""
+    parts = _TAG.split(html)
+    raw = None
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            m = _RAW.match(part)
+            if m and raw is None:
+                raw = m.group(1).lower()
+            elif raw and part.lower().startswith(f"</{raw}"):
+                raw = None
+            continue
+        if raw is None and part:
+            parts[i] = _UNIT.sub("\\1\u00a0", _NUMERO.sub("№\u00a0", part))
+    return "".join(parts)
+
 
 
 # --------------------------------------------------------------------------- 404
@@ -219,5 +290,5 @@ def site_root(config) -> str:
 
 def on_post_template(output_content, template_name, config):
     if template_name == "404.html":
-        return with_csp(output_content)
+        return with_csp(nbsp(output_content))
     return output_content

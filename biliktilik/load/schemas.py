@@ -108,6 +108,13 @@ ORGANISATION = {
     "description": BILINGUAL,
     "city": BILINGUAL,
     "website": {"type": "string", "regex": r"https?://\S+"},
+    "contacts": {"type": "dict", "schema": {  # the office's, never a person's (shown on public pages)
+        "address": {**BILINGUAL, "required": True},
+        "phone": {"type": "string", "regex": r"\+7(?:[ ()-]*\d){10}", "required": True,
+                  "meta": {"format": "+7 and 10 digits, e.g. +7 7172 55-01-20"}},
+        "email": {"type": "string", "regex": r"[^@\s]+@[^@\s]+\.[a-z]{2,}", "required": True},
+        "hours": BILINGUAL,
+    }},
     "head": {"type": "dict", "required": True, "schema": {
         "title": {**BILINGUAL_RU, "required": True},
         "name": {**TEXT, "required": True},
@@ -291,6 +298,7 @@ COHORT = {
     "start": {"type": "date", "required": True},
     "end": {"type": "date", "required": True},
     "application_deadline": {"type": "date"},
+    "fee": {"type": "integer", "min": 0, "meta": {"format": "tenge; absent: budget-funded, free for the teacher"}},
     "seats": {"type": "integer", "min": 1, "required": True},
     "city": BILINGUAL,
     "country": BILINGUAL,  # a course abroad: the country of study (Order 95, Annex 2)

@@ -14,6 +14,23 @@
   "use strict";
 
   var LABELS = { kk: "Кесте", ru: "Таблица", en: "Table" };
+  /* the visible cue above a table wider than the screen (phones): it scrolls sideways */
+  var HINTS = { kk: "Кесте көлденеңінен жылжиды ↔", ru: "Таблица прокручивается вбок ↔", en: "The table scrolls sideways ↔" };
+
+  function hint(el, show) {
+    var prev = el.previousElementSibling;
+    var has = prev && prev.classList.contains("bk-scroll-hint");
+    if (show && !has) {
+      var lang = (document.documentElement.lang || "en").split("-")[0];
+      var p = document.createElement("p");
+      p.className = "bk-scroll-hint";
+      p.setAttribute("aria-hidden", "true");  // the region's name already says it is a table
+      p.textContent = HINTS[lang] || HINTS.en;
+      el.parentNode.insertBefore(p, el);
+    } else if (!show && has) {
+      prev.parentNode.removeChild(prev);
+    }
+  }
   var observer = typeof ResizeObserver === "function"
     ? new ResizeObserver(function (entries) {
         entries.forEach(function (entry) { update(entry.target); });
@@ -34,7 +51,9 @@
       el.setAttribute("tabindex", "0");
       el.setAttribute("role", "region");
       el.setAttribute("aria-label", el.getAttribute("data-bk-label"));
+      hint(el, true);
     } else {
+      hint(el, false);
       el.removeAttribute("tabindex");
       el.removeAttribute("role");
       el.removeAttribute("aria-label");
