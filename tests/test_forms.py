@@ -7,7 +7,6 @@ A record lacking a field a form needs gives a validator finding on its line, not
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
