@@ -49,6 +49,7 @@ from biliktilik.texts import name_sort_key, text_of
 from biliktilik.model.certificates import certificate_facts, control_code, fingerprint, holder_gender
 from biliktilik.findings import BuildError, InvalidData
 from generators.kit.addresses import verification_url
+from generators.kit.weasy import WeasyRenderer
 from generators.kit.pdfdraw import Document, Face, FormBlock, Subset, TextStyle, text_ops, wrap
 
 log = logging.getLogger(__name__)
@@ -344,27 +345,18 @@ def _text_style(style) -> TextStyle:
                      0.0 if ls == "normal" else round(ls * PX, 4))
 
 
-class Renderer:
+class Renderer(WeasyRenderer):
     """The Jinja2 environment, the fonts and the stylesheet, made once; each programme's form laid
     out once and kept; the faces and their subsets for the text drawn over the forms."""
 
     def __init__(self):
         from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
 
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        super().__init__(TEMPLATES, [(family, weight, style, FACES[key]) for family, weight, style, key in _FONT_FACES],
+                         "the certificates", keep_trailing_newline=True)
         self.env.globals["L"] = _labels()
-        self.font_config = FontConfiguration()
-        faces = []
-        for family, weight, style, key in _FONT_FACES:
-            path = FONTS / FACES[key]
-            if not path.is_file():
-                raise BuildError(f"missing font file {path}; the certificates embed the fonts shipped in templates/fonts")
-            faces.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
-                         f'src: url("{path.as_uri()}"); }}')
         # parsed once, used by every document
-        self.css = CSS(string="\n".join(faces) + "\n" + (TEMPLATES / "certificates.css").read_text(encoding="utf-8"),
+        self.css = CSS(string=self.font_css + "\n" + (TEMPLATES / "certificates.css").read_text(encoding="utf-8"),
                        base_url=str(TEMPLATES), font_config=self.font_config)
         self.forms: dict[str, Form] = {}
         self._faces: dict[str, Face] = {}

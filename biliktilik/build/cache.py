@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from biliktilik.files import write_atomically
 from biliktilik.project import ROOT, TEMPLATES
 
 _LIBRARIES = ("jinja2", "markupsafe", "weasyprint", "pydyf", "fonttools", "pypdf", "qrcode", "joserfc", "rfc8785",
@@ -101,10 +100,6 @@ class OutputCache:
             r = rel.encode("utf-8")
             parts += [f"{len(r)}:{len(data)}\n".encode("ascii"), r, data]
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(b"".join(parts))
-            os.replace(tmp, target)
+            write_atomically(target, b"".join(parts), keep_mode=False)
         except OSError:
             pass

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from biliktilik.load import iin
 from biliktilik.load import schemas
+from biliktilik.files import write_atomically
 from biliktilik.findings import Finding
 from biliktilik.load.schemacheck import Checker
 from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
@@ -176,12 +177,9 @@ class _Cache:
     def put(self, path: Path, stamp, display: str, result):
         if self.dir is None:
             return
-        target = self._file(path)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
         try:
-            with open(tmp, "wb") as fh:
-                pickle.dump((stamp, display, result), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
+            write_atomically(self._file(path), pickle.dumps((stamp, display, result), protocol=pickle.HIGHEST_PROTOCOL),
+                             keep_mode=False)
         except OSError:
             log.debug("cache write failed for %s", path)
 

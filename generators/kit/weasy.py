@@ -42,17 +42,31 @@ def font_faces(faces, what: str) -> str:
     return "\n".join(rules)
 
 
-class Renderer:
-    """One Jinja2 environment and one font configuration for all the forms of a build."""
+class WeasyRenderer:
+    """What every WeasyPrint rendering of the project shares, made once per build: one Jinja2
+    environment over a template folder (autoescape, StrictUndefined), one WeasyPrint font
+    configuration, and the ``@font-face`` rules of the fonts shipped in templates/fonts.
 
-    def __init__(self, folder: Path = TEMPLATES / "forms", template: str = "form.html.j2", css: str = "forms.css"):
+    ``faces``: (family, weight, style, file name) as :func:`font_faces` takes them; ``what`` names
+    the output in the error for a missing font file (BuildError)."""
+
+    def __init__(self, folder: Path, faces, what: str, keep_trailing_newline: bool = False):
         from weasyprint.text.fonts import FontConfiguration
 
-        self.folder, self.template = folder, template
+        self.folder = folder
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
-                                      undefined=jinja2.StrictUndefined)
+                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=keep_trailing_newline)
         self.font_config = FontConfiguration()
-        self.fonts = Markup(font_faces(_FONT_FILES, "the forms"))
+        self.font_css = font_faces(faces, what)
+
+
+class Renderer(WeasyRenderer):
+    """The forms' and reports' renderer: one HTML template per document kind, one PDF per view."""
+
+    def __init__(self, folder: Path = TEMPLATES / "forms", template: str = "form.html.j2", css: str = "forms.css"):
+        super().__init__(folder, _FONT_FILES, "the forms")
+        self.template = template
+        self.fonts = Markup(self.font_css)
         self._version: str | None = None  # of the templates, fonts and WeasyPrint: part of a cached PDF's key
         self.css = Markup((folder / css).read_text(encoding="utf-8"))
 
