@@ -131,8 +131,10 @@ def test_verify_refuses_a_status_list_past_its_validUntil_like_the_page(issuer_s
     assert verify(page, base, now=until).verdict == "VALID"
     late = verify(page, base, now=until + dt.timedelta(seconds=1))
     assert late.verdict == "UNVERIFIED" and f"was valid until {status['validUntil']}" in late.reason
-    late = verify(page, base, on=until.date() + dt.timedelta(days=1))
-    assert late.verdict == "UNVERIFIED"
+    # --date: the list must cover the whole Kazakhstan day (it ends at 00:00 of its last day)
+    assert verify(page, base, on=until.date() - dt.timedelta(days=1)).verdict == "VALID"
+    late = verify(page, base, on=until.date())
+    assert late.verdict == "UNVERIFIED" and "was valid until" in late.reason
 
 
 # -- the page's links ---------------------------------------------------------------------------

@@ -204,7 +204,16 @@ def test_a_stolen_key_is_withdrawn_and_what_it_signed_is_refused(browser, stages
         assert out.verdict == "UNVERIFIED" and f"withdrew on {STOLEN_ON}" in out.reason, out.reason
         out = verify(str(site / "v" / token / name), base, site=site, on=dt.date(2026, 11, 23))
         assert out.verdict == "VALID", out.reason
+    # a status list signed with the stolen key (here the fresh one of stage 1) is refused too
     stages[3].clear()
+    stages[3]["/status/1"] = (folders["key-1"] / "status" / "1").read_bytes()
+    try:
+        verdict, shown, _ = _open(browser, base + f"v/{token}/")
+        out = verify(base + f"v/{token}/", base, on=dt.date(2026, 11, 23))
+    finally:
+        stages[3].clear()
+    assert verdict == "unverified" and "20.11.2026" in shown
+    assert out.verdict == "UNVERIFIED" and f"{did}#key-1, which the issuer withdrew on {STOLEN_ON}" in out.reason
 
 
 def test_the_key_file_is_checked_with_one_line_errors(tmp_path):

@@ -1,15 +1,18 @@
 """Verifying a certificate's credential the way a relying party must: only the issuer can make it say VALID.
 
 The issuer is fixed before anything is read: its site address (``site_url`` of ``mkdocs.yml``, or
-``--issuer``) gives the did:web identifier and the one place its key is published,
+``--issuer``) gives the did:web identifier and the one place its keys are published,
 ``<site_url>.well-known/did.json`` (did:web, absolute, never relative to the credential). Then:
 
 1. the credential (a VC-JWT or a JSON credential with an eddsa-jcs-2022 proof; a URL only on the
-   issuer's site) is verified with that key (joserfc for JOSE, ``rfc8785`` + ``cryptography`` for the
-   proof); the issuer, ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` must agree with the credential;
+   issuer's site) is verified with the key it names (JWT ``kid``, proof ``verificationMethod``) when
+   did.json lists that key under ``assertionMethod`` (key rotation: the active and retired keys; a key in
+   ``biliktilik:revokedKeys`` was withdrawn and is refused with its date) (joserfc for JOSE, ``rfc8785`` +
+   ``cryptography`` for the proof); the issuer, ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` must agree
+   with the credential;
 2. its status is read from the issuer's signed Bitstring Status Lists (``status/1`` revocation: revoked
    or replaced; ``status/2`` message, same index: set when the reason is a replacement), each list
-   verified with the same key;
+   verified the same way and read only before its ``validUntil`` (an old list replayed is refused);
 3. its validity window is decided on the Kazakhstan calendar day (UTC+5, :func:`facts.kz_day`).
 
 The verdict is one of VALID, REVOKED, REPLACED, EXPIRED, UNVERIFIED, with the reason.
@@ -360,7 +363,8 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
     ``target``: an address on the issuer's site (a page ``.../v/<token>/`` or a credential file),
     or a local ``.jwt``/``.json`` file. ``site``: read the issuer's files from this built site
     folder instead of over HTTP. ``on``: decide validity on this Kazakhstan day (default: the day
-    of ``now``, default the clock, in UTC+5). Never raises for bad input: the Outcome says why."""
+    of ``now``, default the clock, in UTC+5); the status lists must be current at ``now``, or for the
+    whole day ``on`` (see :func:`check_fresh`). Never raises for bad input: the Outcome says why."""
     out = Outcome()
     lines = out.lines
     try:
@@ -410,8 +414,8 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
         window = Validity(kz_day(first), kz_day(until) if until else None)
         lines.append(f"valid: from {window.first_day} to {window.last_day or 'no end'} (Kazakhstan time, UTC+5)")
         instant = now or dt.datetime.now(dt.timezone.utc)
-        if on is not None:  # the status lists must be current at the start of that Kazakhstan day
-            instant = dt.datetime.combine(on, dt.time(0), dt.timezone(dt.timedelta(hours=5)))
+        if on is not None:  # the status lists must be current for the whole of that Kazakhstan day
+            instant = dt.datetime.combine(on, dt.time(23, 59, 59), dt.timezone(dt.timedelta(hours=5)))
         day = on or kz_day(instant)
         state = status_of(credential, issuer, lines, instant)
         if state == "revoked":
