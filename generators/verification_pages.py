@@ -335,9 +335,12 @@ class Publisher:
 
 def _last_data_day(certs: list[Cert]) -> dt.date | None:
     """The last day the ledger names: an issue or a revocation (a status list is never dated before it)."""
-    days = [dt.date.fromisoformat(c.facts["issued"]) for c in certs
-            if isinstance(c.facts.get("issued"), str) and len(c.facts["issued"]) == 10]
-    days += [c.revoked["date"] for c in certs if c.revoked and isinstance(c.revoked.get("date"), dt.date)]
+    days = [c.revoked["date"] for c in certs if c.revoked and isinstance(c.revoked.get("date"), dt.date)]
+    for cert in certs:
+        try:
+            days.append(dt.date.fromisoformat(str(cert.facts.get("issued"))))
+        except ValueError:
+            pass
     return max(days, default=None)
 
 
@@ -375,7 +378,7 @@ def _render_group(i: int) -> int:
 
 def group_key(cache, pub: "Publisher", certs: list[Cert]) -> str:
     """The cache key of a group's files: everything they are made from (each certificate with its
-    status and links, the site address, the issuer's public key and demo flag, the build date that
+    status and links, the site address, the issuer's did.json (every key) and signing key id and demo flag, the build date that
     the page shows, the templates and code through the cache's code version)."""
     return cache.key(CACHE_KIND, pub.site_url, pub.did, signing.did_document(pub.issuer, pub.did, pub.keys), pub.kid,
                      pub.issuer.demo, pub.as_of, certs)
