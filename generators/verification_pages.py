@@ -315,7 +315,8 @@ class Publisher:
             self.write(rel, content)
 
     def shared(self, certs: list[Cert]):
-        self.write(signing.did_document_path(self.did), json_file(signing.did_document(self.issuer, self.did, self.keys)))
+        did_doc = signing.did_document(self.issuer, self.did, self.keys)
+        self.write(signing.did_document_path(self.did), json_file(did_doc))
         valid_from, valid_until = signing.status_list_window(self.as_of, _last_data_day(certs))
         for path, purpose, indices in (
                 (signing.STATUS_LIST_PATH, "revocation", [c.index for c in certs if c.void]),
@@ -378,8 +379,8 @@ def _render_group(i: int) -> int:
 
 def group_key(cache, pub: "Publisher", certs: list[Cert]) -> str:
     """The cache key of a group's files: everything they are made from (each certificate with its
-    status and links, the site address, the issuer's did.json (every key) and signing key id and demo flag, the build date that
-    the page shows, the templates and code through the cache's code version)."""
+    status and links, the site address, the issuer's did.json (every key), the signing key's id and the
+    demo flag, the build date that the page shows, the templates and code through the cache's code version)."""
     return cache.key(CACHE_KIND, pub.site_url, pub.did, signing.did_document(pub.issuer, pub.did, pub.keys), pub.kid,
                      pub.issuer.demo, pub.as_of, certs)
 
