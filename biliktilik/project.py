@@ -21,6 +21,7 @@ TEMPLATES = ROOT / "templates"
 FONTS = TEMPLATES / "fonts"
 CONFIG_FILE = ROOT / "mkdocs.yml"
 DEMO_KEY_FILE = ROOT / "demo" / "DEMO-ONLY-issuer-key.pem"
+ISSUER_KEYS_FILE = CONTENT / "issuer-keys.yaml"  # the public halves of every issuer key, with their status
 
 
 class _ConfigLoader(yaml.SafeLoader):

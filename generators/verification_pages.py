@@ -176,7 +176,7 @@ def page_context(cert: Cert, site_url: str, did: str, demo: bool, as_of: dt.date
         "fingerprint": fp or fingerprint_of(cert), "internship": f.get("kind") == "internship_certificate",
         "until": until.isoformat() if until else "", "expired_since": (until + dt.timedelta(days=1)).isoformat() if until else "",
         "state": state, "as_of": as_of.isoformat(), "csp": csp_value,
-        "site_url": site_url, "domain": urlsplit(site_url).netloc, "did": did, "kid": f"{did}#{signing.KEY_ID}",
+        "site_url": site_url, "domain": urlsplit(site_url).netloc, "did": did,
         "did_url": site_url + signing.did_document_path(did),
         "demo": demo, "total": sum(m.get("hours") or 0 for m in modules),
         "rows": [(_module_row(m.get("number"), m.get("title"), m.get("hours")), m.get("number"), m.get("grade")) for m in modules],
@@ -280,7 +280,7 @@ class Publisher:
     """Renders and signs the files of certificates; ``write(rel, content)`` writes one file."""
 
     def __init__(self, site_url: str, issuer: signing.Issuer, write, env: jinja2.Environment | None = None,
-                 as_of: dt.date | None = None):
+                 as_of: dt.date | None = None, keys: signing.KeySet | None = None):
         self.site_url = site_url if site_url.endswith("/") else site_url + "/"
         if not re.match(r"^https?://[^/]+/", self.site_url):
             raise BuildError(f"site_url {site_url!r} of mkdocs.yml is not an absolute http(s) address; "
@@ -288,7 +288,8 @@ class Publisher:
         self.issuer = issuer
         self.write = write
         self.did = signing.did_for(self.site_url)
-        self.kid = f"{self.did}#{signing.KEY_ID}"
+        self.keys = keys or signing.KeySet.single(issuer)  # every credential is signed with the active key
+        self.kid = f"{self.did}#{self.keys.signing}"
         self.env = env or environment()
         self.page = self.env.get_template("page.html")
         self.csp = csp(style_hash(self.env.get_template("_style.html").render()))
@@ -315,15 +316,14 @@ class Publisher:
             self.write(rel, content)
 
     def shared(self, certs: list[Cert]):
-        self.write(signing.did_document_path(self.did), json_file(signing.did_document(self.issuer, self.did)))
-        dates = [c.facts.get("issued") or "" for c in certs]
-        dates += [c.revoked["date"].isoformat() for c in certs if c.revoked and isinstance(c.revoked.get("date"), dt.date)]
-        as_of = max(dates, default="1970-01-01")
-        valid_from = f"{as_of}T00:00:00+05:00"
+        did_doc = signing.did_document(self.issuer, self.did, self.keys)
+        self.write(signing.did_document_path(self.did), json_file(did_doc))
+        valid_from, valid_until = signing.status_list_window(self.as_of, _last_data_day(certs))
         for path, purpose, indices in (
                 (signing.STATUS_LIST_PATH, "revocation", [c.index for c in certs if c.void]),
                 (signing.REASON_LIST_PATH, "message", [c.index for c in certs if c.replaced_by])):
-            status = signing.status_list_credential(self.site_url, self.did, sorted(indices), valid_from, path, purpose)
+            status = signing.status_list_credential(self.site_url, self.did, sorted(indices), valid_from, path, purpose,
+                                                    valid_until)
             self.write(path, self.status_jwt.sign(signing.jwt_payload(status)) + b"\n")
             self.write(path + ".json", json_file({**status, "proof": [self.proofs.proof(status, valid_from)]}))
         self.write(SCRIPT, (TEMPLATES / "verify.js").read_bytes())
@@ -333,6 +333,17 @@ class Publisher:
                                                 domain=domain))
         self.write("v/unknown/index.html", about.render(unknown=True, home="../../", demo=self.issuer.demo,
                                                         csp=self.csp, domain=domain))
+
+
+def _last_data_day(certs: list[Cert]) -> dt.date | None:
+    """The last day the ledger names: an issue or a revocation (a status list is never dated before it)."""
+    days = [c.revoked["date"] for c in certs if c.revoked and isinstance(c.revoked.get("date"), dt.date)]
+    for cert in certs:
+        try:
+            days.append(dt.date.fromisoformat(str(cert.facts.get("issued"))))
+        except ValueError:
+            pass
+    return max(days, default=None)
 
 
 _JOB: tuple | None = None  # (publisher, groups, root, cache, keys): set before the worker processes fork
@@ -369,14 +380,14 @@ def _render_group(i: int) -> int:
 
 def group_key(cache, pub: "Publisher", certs: list[Cert]) -> str:
     """The cache key of a group's files: everything they are made from (each certificate with its
-    status and links, the site address, the issuer's public key and demo flag, the build date that
-    the page shows, the templates and code through the cache's code version)."""
-    return cache.key(CACHE_KIND, pub.site_url, pub.did, signing.did_document(pub.issuer, pub.did), pub.issuer.demo,
-                     pub.as_of, certs)
+    status and links, the site address, the issuer's did.json (every key), the signing key's id and the
+    demo flag, the build date that the page shows, the templates and code through the cache's code version)."""
+    return cache.key(CACHE_KIND, pub.site_url, pub.did, signing.did_document(pub.issuer, pub.did, pub.keys), pub.kid,
+                     pub.issuer.demo, pub.as_of, certs)
 
 
 def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, workers: int | None = None,
-            as_of: dt.date | None = None, cache=None, progress=None):
+            as_of: dt.date | None = None, cache=None, progress=None, keys: signing.KeySet | None = None):
     """Write every certificate's files and the shared ones into ``site`` (a biliktilik.build.output.Output).
 
     Certificates are grouped by cohort (``facts["cohort"]``); a group whose key (``group_key``) is in
@@ -384,12 +395,13 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
     are rendered and signed, shared among ``workers`` processes (fork; default all cores) that write
     straight into the site's staging folder, one group at a time, so memory does not grow with the
     number of certificates. All paths are claimed in the writer first, so a path another generator
-    wrote is still refused. ``progress``: a biliktilik.progress.Progress."""
+    wrote is still refused. ``progress``: a biliktilik.progress.Progress. ``keys``: the issuer's keys
+    (credentials.load_keys; default the one key-1): every credential is signed with the active one."""
     global _JOB
     from biliktilik.progress import QUIET
 
     progress = progress or QUIET
-    pub = Publisher(site_url, issuer, site.write, as_of=as_of)
+    pub = Publisher(site_url, issuer, site.write, as_of=as_of, keys=keys)
     pub.shared(certs)
     workers = workers if workers is not None else (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                                    else os.cpu_count() or 1)
@@ -434,5 +446,6 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
 
 def files(ctx):
     certs = collect(ctx.dataset, ctx.facts)
-    publish(certs, ctx.site_url, signing.load_issuer(), ctx.site, workers=getattr(ctx, "jobs", None),
-            cache=getattr(ctx, "cache", None), progress=getattr(ctx, "progress", None))
+    issuer = signing.load_issuer()
+    publish(certs, ctx.site_url, issuer, ctx.site, workers=getattr(ctx, "jobs", None),
+            cache=getattr(ctx, "cache", None), progress=getattr(ctx, "progress", None), keys=signing.load_keys(issuer))

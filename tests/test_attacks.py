@@ -90,22 +90,51 @@ def test_a_status_list_past_its_validUntil_is_refused(browser, issuer_site):  # 
     assert verdict == "unverified" and "Не удалось прочитать подписанный список статусов" in text
 
 
-@pytest.mark.xfail(strict=True, reason="status lists carry no validUntil (generators/verification_pages.py, "
-                                       "credentials.status_list_credential): an older signed list is accepted")
-def test_a_status_list_replayed_from_an_older_build_does_not_hide_a_revocation(browser, issuer_site):  # noqa: F811
-    """KNOWN HOLE: whoever serves files at the issuer's address (a stale CDN, a compromised mirror, a
-    man in the middle on http) can serve the revocation list of a build made before the revocation,
-    signed by the issuer; the page and ``biliktilik verify`` then say the revoked certificate is valid."""
+@pytest.mark.parametrize("old", ["made 14 days before", "made before lists were dated"])
+def test_a_status_list_replayed_from_an_older_build_does_not_hide_a_revocation(browser, issuer_site, old):  # noqa: F811
+    """Whoever serves files at the issuer's address (a stale CDN, a compromised mirror, a man in the
+    middle on http) serves the revocation list of a build made before the revocation, signed by the
+    issuer. It cannot make the revoked certificate valid: a list is read only inside its signed window
+    (credentials.STATUS_LIST_DAYS from its build day), and a list without validUntil is never read. The
+    page and ``biliktilik verify`` both refuse it (before: both said valid)."""
     base, _, overrides, entries = issuer_site
     token = entries["NIT-2026-0004"]["token"]
-    overrides["/status/1"] = _signed_status_list(base, [], "2026-01-01T00:00:00+05:00")  # nothing revoked yet
+    seen = SEEN.date()
+    if old == "made 14 days before":  # the list of the build of 9 November, nothing revoked yet: expired on the 23rd
+        built = seen - dt.timedelta(days=C.STATUS_LIST_DAYS)
+        valid_from, valid_until = C.status_list_window(built)
+        assert valid_until == f"{seen.isoformat()}T00:00:00+05:00"
+    else:
+        valid_from, valid_until = "2026-01-01T00:00:00+05:00", None
+    overrides["/status/1"] = _signed_status_list(base, [], valid_from, valid_until)
     try:
-        verdict, _, _, context = _open(browser, base + f"v/{token}/")
+        verdict, text, _, context = _open(browser, base + f"v/{token}/")
         context.close()
-        cli = verify(base + f"v/{token}/", base, on=dt.date(2026, 11, 23))
+        cli = verify(base + f"v/{token}/", base, on=seen)
     finally:
         overrides.clear()
-    assert (verdict, cli.verdict) == ("revoked", "REVOKED")
+    assert verdict == "unverified" and "Не удалось прочитать подписанный список статусов" in text
+    assert cli.verdict == "UNVERIFIED" and base + "status/1" in cli.reason
+    assert ("was valid until" if valid_until else "has no validUntil") in cli.reason
+    # the genuine list of this build still says revoked, on the page and in the CLI
+    verdict, _, _, context = _open(browser, base + f"v/{token}/")
+    context.close()
+    assert (verdict, verify(base + f"v/{token}/", base, on=seen).verdict) == ("revoked", "REVOKED")
+
+
+def test_verify_refuses_a_status_list_past_its_validUntil_like_the_page(issuer_site):  # noqa: F811
+    """CLI parity with the page: the list of this build read on the day its window ends is refused."""
+    base, site, _, entries = issuer_site
+    status = json.loads((site / "status" / "1.json").read_text(encoding="utf-8"))
+    until = dt.datetime.fromisoformat(status["validUntil"])
+    page = base + f"v/{entries['NIT-2025-0006']['token']}/"
+    assert verify(page, base, now=until).verdict == "VALID"
+    late = verify(page, base, now=until + dt.timedelta(seconds=1))
+    assert late.verdict == "UNVERIFIED" and f"was valid until {status['validUntil']}" in late.reason
+    # --date: the list must cover the whole Kazakhstan day (it ends at 00:00 of its last day)
+    assert verify(page, base, on=until.date() - dt.timedelta(days=1)).verdict == "VALID"
+    late = verify(page, base, on=until.date())
+    assert late.verdict == "UNVERIFIED" and "was valid until" in late.reason
 
 
 # -- the page's links ---------------------------------------------------------------------------

@@ -95,6 +95,12 @@ def test_publish_workflow_builds_main_and_deploys_to_pages_with_the_secret_key()
     assert deploy["needs"] == "build" and doc["permissions"]["pages"] == "write" and doc["permissions"]["id-token"] == "write"
     step = next(s for s in build["steps"] if "biliktilik build" in s.get("run", ""))
     assert step["env"]["BILIKTILIK_ISSUER_KEY"] == "${{ secrets.BILIKTILIK_ISSUER_KEY }}"
+    # the status lists are valid for STATUS_LIST_DAYS from the build day: built daily, dated today
+    from biliktilik.model.credentials import STATUS_LIST_DAYS
+
+    crons = [c["cron"] for c in doc["on"]["schedule"]]
+    assert crons and all(c.split()[2:] == ["*", "*", "*"] for c in crons) and STATUS_LIST_DAYS > 1
+    assert 'SOURCE_DATE_EPOCH="$(( $(date -u +%s) / 86400 * 86400 ))"' in step["run"]
     upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "site"  # never print/
     for c in _commands(doc):

@@ -157,10 +157,31 @@ def test_genuine_pages_reach_the_verdict_the_data_says(browser, issuer_site, whi
     (dt.datetime(2028, 10, 16, 18, 59, 59, tzinfo=dt.timezone.utc), "valid"),
 ])
 def test_validity_turns_at_midnight_in_kazakhstan_whatever_the_viewer_zone(browser, issuer_site, when, expected):
-    base, _, _, entries = issuer_site
-    verdict, _, context = _verdict(browser, base + f"v/{entries['NIT-2025-0006']['token']}/", when)
-    context.close()
+    """Seen in 2028, the site serves the status lists of that week's daily build (a 2026 list is stale)."""
+    base, site, overrides, entries = issuer_site
+    overrides.update(lists_of_a_later_build(base, site, dt.date(2028, 10, 10)))
+    try:
+        verdict, _, context = _verdict(browser, base + f"v/{entries['NIT-2025-0006']['token']}/", when)
+        context.close()
+    finally:
+        overrides.clear()
     assert verdict == expected
+
+
+def lists_of_a_later_build(base: str, site, day: dt.date) -> dict:
+    """{path: bytes} of the status lists the build of ``day`` publishes: the built site's bits, with
+    that day's validFrom/validUntil, signed with the sample data's key (what the daily build serves)."""
+    from biliktilik.model import credentials as C
+
+    issuer = C.load_issuer(dict(os.environ))
+    signer = C.JwtSigner(issuer, f"{C.did_for(base)}#{C.KEY_ID}", "vc+jwt")
+    out = {}
+    for path in (C.STATUS_LIST_PATH, C.REASON_LIST_PATH):
+        status = json.loads((site / (path + ".json")).read_text(encoding="utf-8"))
+        status.pop("proof")
+        status["validFrom"], status["validUntil"] = C.status_list_window(day)
+        out["/" + path] = signer.sign(C.jwt_payload(status)) + b"\n"
+    return out
 
 
 def test_without_script_the_page_says_the_status_is_as_of_the_build(browser, issuer_site):

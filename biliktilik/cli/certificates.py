@@ -55,7 +55,8 @@ def add_parsers(sub, add_data):
     p.add_argument("--site", type=Path, default=None,
                    help="read the issuer's did.json and status lists from this built site folder instead of over HTTP")
     p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="decide validity on this Kazakhstan day (default: today in UTC+5)")
+                   help="decide validity on this Kazakhstan day (default: today in UTC+5); "
+                        "the status lists must be current for the whole day")
     p.set_defaults(run=cmd_verify)
 
 

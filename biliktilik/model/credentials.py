@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -33,12 +34,17 @@ from joserfc.jwk import OKPKey
 from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
 
 from biliktilik.findings import BuildError
-from biliktilik.project import DEMO_KEY_FILE, ROOT
+from biliktilik.project import DEMO_KEY_FILE, ISSUER_KEYS_FILE, ROOT
 
 log = logging.getLogger(__name__)
 
 ENV_KEY, ENV_KEY_FILE = "BILIKTILIK_ISSUER_KEY", "BILIKTILIK_ISSUER_KEY_FILE"
-KEY_ID = "key-1"
+ENV_KEY_ID = "BILIKTILIK_ISSUER_KEY_ID"  # which key of the key file signs (default: its one active key)
+ENV_KEYS_FILE = "BILIKTILIK_ISSUER_KEYS"  # another key file than content/issuer-keys.yaml
+KEY_ID = "key-1"  # the key id when there is no key file
+KEY_STATES = ("active", "retired", "compromised")
+REVOKED_KEYS = "biliktilik:revokedKeys"  # did.json member listing withdrawn (compromised) keys with their date
+STATUS_LIST_DAYS = 14  # a status list is valid for this many days from its build day (README "Keys")
 JWS_ALG = "EdDSA"  # Ed25519, as Open Badges 3.0 and VC-JOSE name it (RFC 8037)
 STATUS_LIST_BITS = 131072  # 16 KiB, the minimum the Bitstring Status List spec asks for (herd privacy)
 STATUS_LIST_PATH = "status/1"  # statusPurpose "revocation": set for revoked AND replaced certificates
@@ -170,15 +176,141 @@ def did_document_path(did: str) -> str:
     return "did.json" if did.split(":")[3:] else ".well-known/did.json"
 
 
-def did_document(issuer: Issuer, did: str) -> dict:
-    vm = f"{did}#{KEY_ID}"
-    return {
+def did_document(issuer: Issuer, did: str, keys: "KeySet | None" = None) -> dict:
+    """The did:web document: every key of ``keys`` that is not compromised (active and retired: old
+    credentials still verify) as a JsonWebKey2020 verification method under ``assertionMethod``; the
+    signing key alone under ``authentication``; compromised keys only in :data:`REVOKED_KEYS`, each
+    with the day it was withdrawn. Without ``keys``: the one key ``key-1`` of ``issuer``."""
+    keys = keys or KeySet.single(issuer)
+    trusted = [k for k in keys.keys if k.status != "compromised"]
+    doc = {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"],
         "id": did,
-        "verificationMethod": [{"id": vm, "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": issuer.jwk()}],
-        "assertionMethod": [vm],
-        "authentication": [vm],
+        "verificationMethod": [{"id": f"{did}#{k.id}", "type": "JsonWebKey2020", "controller": did,
+                                "publicKeyJwk": k.jwk} for k in trusted],
+        "assertionMethod": [f"{did}#{k.id}" for k in trusted],
+        "authentication": [f"{did}#{keys.signing}"],
     }
+    withdrawn = [k for k in keys.keys if k.status == "compromised"]
+    if withdrawn:
+        doc[REVOKED_KEYS] = [{"id": f"{did}#{k.id}", "revoked": k.compromised.isoformat()} for k in withdrawn]
+    return doc
+
+
+# -- the key file: rotation and withdrawal ------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """One issuer key of the key file: ``id`` (the did URL's fragment, e.g. key-2), its public ``jwk``,
+    ``since``/``until`` (the days it signed), ``status`` one of :data:`KEY_STATES`, ``compromised`` (the
+    day it was withdrawn, for a compromised key) and a ``note`` for the staff."""
+    id: str
+    jwk: dict
+    status: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+    compromised: dt.date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """Every key of the issuer and the id of the one that signs this build."""
+    signing: str
+    keys: tuple
+
+    @classmethod
+    def single(cls, issuer: Issuer, key_id: str = KEY_ID) -> "KeySet":
+        return cls(key_id, (KeyRecord(key_id, issuer.jwk(), "active"),))
+
+
+def _key_date(value, where: str) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BuildError(f"{where}: {value!r} is not a date YYYY-MM-DD")
+
+
+def _key_record(item, where: str) -> KeyRecord:
+    allowed = {"id", "public_key", "from", "until", "status", "compromised", "note"}
+    if not isinstance(item, dict):
+        raise BuildError(f"{where}: a key is a mapping with id, public_key, from, status")
+    unknown = sorted(set(map(str, item)) - allowed)
+    if unknown:
+        raise BuildError(f"{where}: unknown field {unknown[0]!r} (expected {', '.join(sorted(allowed))})")
+    kid = item.get("id")
+    if not isinstance(kid, str) or not kid or not all(c.isascii() and (c.isalnum() or c == "-") for c in kid):
+        raise BuildError(f"{where}: id {kid!r} is not a key id like key-2 (ASCII letters, digits, '-')")
+    status = item.get("status")
+    if status not in KEY_STATES:
+        raise BuildError(f"{where} ({kid}): status {status!r} is not one of {', '.join(KEY_STATES)}")
+    try:
+        public_key_from_jwk(item.get("public_key"))
+    except ValueError as exc:
+        raise BuildError(f"{where} ({kid}): public_key: {exc}") from None
+    jwk = {k: item["public_key"][k] for k in ("kty", "crv", "x")}
+    compromised = _key_date(item.get("compromised"), f"{where} ({kid}) compromised")
+    if (status == "compromised") != (compromised is not None):
+        raise BuildError(f"{where} ({kid}): a compromised key needs the date it was withdrawn (compromised: "
+                         "YYYY-MM-DD), and only a compromised key has one")
+    return KeyRecord(kid, jwk, status, _key_date(item.get("from"), f"{where} ({kid}) from"),
+                     _key_date(item.get("until"), f"{where} ({kid}) until"), compromised, str(item.get("note") or ""))
+
+
+def load_keys(issuer: Issuer, environ=None, path: Path | None = None) -> KeySet:
+    """The issuer's keys from the key file (``$BILIKTILIK_ISSUER_KEYS``, else ``content/issuer-keys.yaml``)
+    and the id of the signing key (``$BILIKTILIK_ISSUER_KEY_ID``, else the file's one active key).
+
+    The file (YAML) is ``keys:`` a list of ``{id, public_key: {kty: OKP, crv: Ed25519, x}, from, until,
+    status: active|retired|compromised, compromised: YYYY-MM-DD, note}``: public halves only, the private
+    key stays in the secret store. The signing key must be listed, ``active``, and its public key must be
+    ``issuer``'s, so a build never signs what its did.json cannot verify. Without a file: the one key
+    ``key-1`` of ``issuer`` (or the id in the environment). Raises BuildError, one line, for a file that
+    cannot be read or is wrong."""
+    env = os.environ if environ is None else environ
+    path = Path(path or env.get(ENV_KEYS_FILE) or ISSUER_KEYS_FILE)
+    chosen = env.get(ENV_KEY_ID) or None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return KeySet.single(issuer, chosen or KEY_ID)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"cannot read the issuer key file {path}: {exc}") from None
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise BuildError(f"{path}{at}: not YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list) or set(doc) - {"keys"}:
+        raise BuildError(f"{path}: expected one member 'keys:', a list of keys")
+    records = tuple(_key_record(item, f"{path}: key {i + 1}") for i, item in enumerate(doc["keys"]))
+    ids = [k.id for k in records]
+    for kid in ids:
+        if ids.count(kid) > 1:
+            raise BuildError(f"{path}: the key id {kid} is listed twice")
+    if chosen is None:
+        active = [k.id for k in records if k.status == "active"]
+        if len(active) != 1:
+            raise BuildError(f"{path} lists {len(active)} active keys; mark one active or set ${ENV_KEY_ID}")
+        chosen = active[0]
+    record = next((k for k in records if k.id == chosen), None)
+    mine = issuer.jwk()
+    if record is None:
+        raise BuildError(f"the signing key {chosen} is not in {path}; add it: "
+                         f"{{id: {chosen}, public_key: {{kty: OKP, crv: Ed25519, x: {mine['x']}}}, status: active}}")
+    if record.status != "active":
+        raise BuildError(f"the signing key {chosen} is {record.status} in {path}; sign with an active key")
+    if record.jwk != mine:
+        raise BuildError(f"the issuer key from {issuer.origin} is not {chosen} of {path} (its public key x is "
+                         f"{mine['x']}, the file's {record.jwk['x']})")
+    return KeySet(chosen, records)
 
 
 # -- signing ---------------------------------------------------------------------------
@@ -307,13 +439,25 @@ def status_bit(encoded: str, index: int) -> bool:
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
+def status_list_window(build_day: dt.date, data_day: dt.date | None = None) -> tuple[str, str]:
+    """(validFrom, validUntil) of the status lists a build signs: from 00:00 (Kazakhstan time, UTC+5) of
+    the later of the build day (``facts.today``: SOURCE_DATE_EPOCH when set) and the last day the data
+    names (an issue or a revocation), for :data:`STATUS_LIST_DAYS` days. A verifier refuses a list past
+    its validUntil, so a list replayed from an older build stops working after the window: the site must
+    be rebuilt within it (the publish workflow runs daily)."""
+    start = max(build_day, data_day or build_day)
+    return f"{start.isoformat()}T00:00:00+05:00", f"{(start + dt.timedelta(days=STATUS_LIST_DAYS)).isoformat()}T00:00:00+05:00"
+
+
 def status_list_credential(site_url: str, did: str, set_indices, valid_from: str,
-                           path: str = STATUS_LIST_PATH, purpose: str = "revocation") -> dict:
+                           path: str = STATUS_LIST_PATH, purpose: str = "revocation",
+                           valid_until: str | None = None) -> dict:
     """A BitstringStatusListCredential (W3C Bitstring Status List v1.0) published at site_url+path.
 
     ``purpose`` "revocation": the list every credential names (revoked or replaced: not valid);
     "message": the second list, same indices, whose set bit says the reason is a replacement
-    (statusSize 1, statusMessage 0x0 revoked, 0x1 replaced)."""
+    (statusSize 1, statusMessage 0x0 revoked, 0x1 replaced). ``valid_until``: see
+    :func:`status_list_window`."""
     url = site_url + path
     subject = {"id": url + "#list", "type": "BitstringStatusList", "statusPurpose": purpose,
                "encodedList": encode_status_list(set_indices)}
@@ -326,6 +470,7 @@ def status_list_credential(site_url: str, did: str, set_indices, valid_from: str
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": did,
         "validFrom": valid_from,
+        **({"validUntil": valid_until} if valid_until else {}),
         "credentialSubject": subject,
     }
 

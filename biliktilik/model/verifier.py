@@ -1,15 +1,18 @@
 """Verifying a certificate's credential the way a relying party must: only the issuer can make it say VALID.
 
 The issuer is fixed before anything is read: its site address (``site_url`` of ``mkdocs.yml``, or
-``--issuer``) gives the did:web identifier and the one place its key is published,
+``--issuer``) gives the did:web identifier and the one place its keys are published,
 ``<site_url>.well-known/did.json`` (did:web, absolute, never relative to the credential). Then:
 
 1. the credential (a VC-JWT or a JSON credential with an eddsa-jcs-2022 proof; a URL only on the
-   issuer's site) is verified with that key (joserfc for JOSE, ``rfc8785`` + ``cryptography`` for the
-   proof); the issuer, ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` must agree with the credential;
+   issuer's site) is verified with the key it names (JWT ``kid``, proof ``verificationMethod``) when
+   did.json lists that key under ``assertionMethod`` (key rotation: the active and retired keys; a key in
+   ``biliktilik:revokedKeys`` was withdrawn and is refused with its date) (joserfc for JOSE, ``rfc8785`` +
+   ``cryptography`` for the proof); the issuer, ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` must agree
+   with the credential;
 2. its status is read from the issuer's signed Bitstring Status Lists (``status/1`` revocation: revoked
    or replaced; ``status/2`` message, same index: set when the reason is a replacement), each list
-   verified with the same key;
+   verified the same way and read only before its ``validUntil`` (an old list replayed is refused);
 3. its validity window is decided on the Kazakhstan calendar day (UTC+5, :func:`facts.kz_day`).
 
 The verdict is one of VALID, REVOKED, REPLACED, EXPIRED, UNVERIFIED, with the reason.
@@ -137,44 +140,83 @@ def _json(data: bytes, what: str):
 
 
 class Issuer:
-    """The issuer fixed by its site address: its did:web, key id and (lazily) its public key."""
+    """The issuer fixed by its site address: its did:web and (lazily) its DID document's keys.
+
+    A signature names its key (the JWT header's ``kid``, the proof's ``verificationMethod``); it is
+    checked with that key only when the issuer's did.json lists it under ``assertionMethod`` (rotation:
+    the active and the retired keys); a key listed in ``biliktilik:revokedKeys`` was withdrawn
+    (compromised) and what it signed is refused, with the day it was withdrawn."""
 
     def __init__(self, site_url: str, fetcher: Fetcher):
         self.site_url = site_url
         self.did = C.did_for(site_url)
-        self.kid = f"{self.did}#{C.KEY_ID}"
         self.did_url = site_url + C.did_document_path(self.did)
         self.fetcher = fetcher
-        self._jwk: dict | None = None
+        self._doc: dict | None = None
+        self.used: list[str] = []  # the key ids that verified something, in order
 
-    def jwk(self) -> dict:
-        if self._jwk is None:
+    def document(self) -> dict:
+        if self._doc is None:
             doc = _json(self.fetcher.get(self.did_url), f"the DID document {self.did_url}")
             if not isinstance(doc, dict) or doc.get("id") != self.did:
                 raise Unverified(f"{self.did_url} does not describe {self.did}")
-            if self.kid not in (doc.get("assertionMethod") or []):
-                raise Unverified(f"{self.did_url} does not list {self.kid} for assertions")
-            for vm in doc.get("verificationMethod") or []:
-                if isinstance(vm, dict) and vm.get("id") == self.kid and vm.get("controller") == self.did:
-                    try:
-                        C.public_key_from_jwk(vm.get("publicKeyJwk"))
-                    except ValueError as exc:
-                        raise Unverified(f"{self.kid}: {exc}") from None
-                    self._jwk = vm["publicKeyJwk"]
-                    break
-            else:
-                raise Unverified(f"{self.did_url} has no key {self.kid}")
-        return self._jwk
+            self._doc = doc
+        return self._doc
+
+    def jwk(self, kid) -> dict:
+        """The public JWK of the key ``kid`` (a did URL of this issuer) from its did.json; Unverified when
+        the key is not the issuer's, not listed for assertions, or withdrawn (with the date)."""
+        if not isinstance(kid, str) or not kid.startswith(self.did + "#"):
+            raise Unverified(f"the signature names the key {kid!r}, not one of the issuer's ({self.did}#...)")
+        doc = self.document()
+        revoked = doc.get(C.REVOKED_KEYS)
+        for entry in revoked if isinstance(revoked, list) else []:
+            if isinstance(entry, dict) and entry.get("id") == kid:
+                raise Unverified(f"signed with the key {kid}, which the issuer withdrew on {entry.get('revoked')} "
+                                 "(compromised): this copy is not the issuer's current credential")
+        methods = doc.get("assertionMethod")
+        if not isinstance(methods, list) or kid not in methods:
+            raise Unverified(f"{self.did_url} does not list {kid} for assertions")
+        for vm in doc.get("verificationMethod") or []:
+            if isinstance(vm, dict) and vm.get("id") == kid and vm.get("controller") == self.did:
+                try:
+                    C.public_key_from_jwk(vm.get("publicKeyJwk"))
+                except ValueError as exc:
+                    raise Unverified(f"{kid}: {exc}") from None
+                if kid not in self.used:
+                    self.used.append(kid)
+                return vm["publicKeyJwk"]
+        raise Unverified(f"{self.did_url} has no key {kid}")
+
+    def _header(self, text: str) -> dict:
+        """The protected header of a compact JWS, unverified (to pick the key it names)."""
+        try:
+            header = jws.extract_compact(text.strip().encode("ascii")).protected
+            if not isinstance(header, dict):
+                raise ValueError("the header is not a JSON object")
+            return header
+        except JoseError as exc:
+            detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
+            raise Unverified(f"not a VC-JWT signed with {C.JWS_ALG} ({detail})") from None
+        except (ValueError, UnicodeError, TypeError) as exc:
+            raise Unverified(f"not a compact JWT: {exc}") from None
 
     def verify_jwt(self, text: str, typ: str) -> dict:
-        """The payload of a compact JWS signed by this issuer with header typ ``typ``."""
-        key = OKPKey.import_key({k: v for k, v in self.jwk().items() if k in ("kty", "crv", "x")})
+        """The payload of a compact JWS signed by one of this issuer's keys (the one its header's kid names)
+        with header typ ``typ``."""
+        header = self._header(text)
+        kid = header.get("kid")
+        if header.get("alg") == C.JWS_ALG:
+            jwk = self.jwk(kid)
+        else:  # joserfc refuses it below and says why ("alg none", ...); any well-formed key will do
+            jwk = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+        key = OKPKey.import_key({k: v for k, v in jwk.items() if k in ("kty", "crv", "x")})
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # joserfc's note that "EdDSA" is now spelt "Ed25519"
                 token = jws.deserialize_compact(text.strip(), key, algorithms=[C.JWS_ALG])
         except BadSignatureError:
-            raise Unverified(f"the signature does NOT match the issuer's key {self.kid} "
+            raise Unverified(f"the signature does NOT match the issuer's key {kid} "
                              "(altered, or signed by someone else)") from None
         except JoseError as exc:  # not a JWS this verifier accepts: alg none, crit, malformed, too large...
             detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
@@ -182,8 +224,6 @@ class Issuer:
         except ValueError as exc:
             raise Unverified(f"not a compact JWT: {exc}") from None
         header = token.protected
-        if header.get("kid") != self.kid:
-            raise Unverified(f"the JWT names the key {header.get('kid')!r}, not the issuer's {self.kid}")
         if header.get("typ") != typ:
             raise Unverified(f"the JWT header typ is {header.get('typ')!r}, expected {typ!r}")
         payload = _json(token.payload, "the JWT payload")
@@ -198,8 +238,10 @@ class Issuer:
         proof = next((p for p in proofs if isinstance(p, dict) and p.get("cryptosuite") == "eddsa-jcs-2022"), None)
         if proof is None:
             raise Unverified("the JSON credential has no eddsa-jcs-2022 proof")
-        if proof.get("verificationMethod") != self.kid or proof.get("proofPurpose") != "assertionMethod":
-            raise Unverified(f"the proof names the key {proof.get('verificationMethod')!r}, not the issuer's {self.kid}")
+        kid = proof.get("verificationMethod")
+        if proof.get("proofPurpose") != "assertionMethod":
+            raise Unverified(f"the proof's purpose is {proof.get('proofPurpose')!r}, not assertionMethod")
+        jwk = self.jwk(kid)
         value = proof.get("proofValue")
         if not isinstance(value, str):
             raise Unverified("the proof has no proofValue string")
@@ -207,9 +249,9 @@ class Issuer:
         try:
             if not value.startswith("z"):
                 raise ValueError("proofValue is not base58btc multibase")
-            C.public_key_from_jwk(self.jwk()).verify(C.base58btc_decode(value[1:]), C.proof_hash_data(unsecured, proof))
+            C.public_key_from_jwk(jwk).verify(C.base58btc_decode(value[1:]), C.proof_hash_data(unsecured, proof))
         except InvalidSignature:
-            raise Unverified(f"the signature does NOT match the issuer's key {self.kid} "
+            raise Unverified(f"the signature does NOT match the issuer's key {kid} "
                              "(altered, or signed by someone else)") from None
         except (ValueError, TypeError) as exc:
             raise Unverified(f"the proof cannot be checked: {exc}") from None
@@ -251,19 +293,34 @@ def _check_credential(credential: dict, issuer: Issuer, page_url: str | None) ->
         raise Unverified(f"{page_url} serves the credential of another page ({cid})")
 
 
-def _status_list(issuer: Issuer, url: str, purpose: str) -> dict:
+def _status_list(issuer: Issuer, url: str, purpose: str, now: dt.datetime) -> dict:
     payload = issuer.verify_jwt(issuer.fetcher.get(url).decode("ascii", "replace"), "vc+jwt")
     status = check_claims(payload, issuer)
     if status.get("issuer") != issuer.did or status.get("id") != url:
         raise Unverified(f"the status list {url} is not the issuer's")
+    check_fresh(status, url, now)
     subject = status.get("credentialSubject") or {}
     if "BitstringStatusListCredential" not in (status.get("type") or []) or subject.get("statusPurpose") != purpose:
         raise Unverified(f"{url} is not a Bitstring Status List for {purpose}")
     return subject
 
 
-def status_of(credential: dict, issuer: Issuer, lines: list[str]) -> str:
-    """'ok', 'revoked' or 'replaced' from the issuer's signed status lists."""
+def check_fresh(status: dict, url: str, now: dt.datetime) -> None:
+    """A status list is read only inside its signed window: it must carry validUntil, and ``now`` must not
+    be past it (an older signed list, replayed by a stale cache or whoever serves the issuer's address,
+    could hide a revocation). The window is credentials.STATUS_LIST_DAYS days from its build day."""
+    if not status.get("validUntil"):
+        raise Unverified(f"the status list {url} has no validUntil: it cannot be told from an old copy")
+    until = _instant(status["validUntil"], f"the status list's validUntil")
+    if now > until:
+        raise Unverified(f"the status list {url} was valid until {status['validUntil']}: an old copy "
+                         "(the issuer's current list is rebuilt daily)")
+
+
+def status_of(credential: dict, issuer: Issuer, lines: list[str], now: dt.datetime | None = None) -> str:
+    """'ok', 'revoked' or 'replaced' from the issuer's signed status lists, each current at ``now``
+    (default the clock; see :func:`check_fresh`)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
     entry = credential.get("credentialStatus")
     expected = issuer.site_url + C.STATUS_LIST_PATH
     if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry" \
@@ -271,12 +328,12 @@ def status_of(credential: dict, issuer: Issuer, lines: list[str]) -> str:
         raise Unverified(f"the credential does not name the issuer's revocation list {expected}")
     try:
         index = int(entry.get("statusListIndex"))
-        revoked = C.status_bit(_status_list(issuer, expected, "revocation").get("encodedList"), index)
+        revoked = C.status_bit(_status_list(issuer, expected, "revocation", now).get("encodedList"), index)
         if not revoked:
             lines.append(f"status: in force (bit {index} of {expected} is clear; list signed by the issuer)")
             return "ok"
         reasons = issuer.site_url + C.REASON_LIST_PATH
-        replaced = C.status_bit(_status_list(issuer, reasons, "message").get("encodedList"), index)
+        replaced = C.status_bit(_status_list(issuer, reasons, "message", now).get("encodedList"), index)
     except (TypeError, ValueError) as exc:
         raise Unverified(f"the status cannot be read: {exc}") from None
     lines.append(f"status: bit {index} of {expected} is set" + (f", and of {reasons}: replaced" if replaced else ": revoked"))
@@ -306,7 +363,8 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
     ``target``: an address on the issuer's site (a page ``.../v/<token>/`` or a credential file),
     or a local ``.jwt``/``.json`` file. ``site``: read the issuer's files from this built site
     folder instead of over HTTP. ``on``: decide validity on this Kazakhstan day (default: the day
-    of ``now``, default the clock, in UTC+5). Never raises for bad input: the Outcome says why."""
+    of ``now``, default the clock, in UTC+5); the status lists must be current at ``now``, or for the
+    whole day ``on`` (see :func:`check_fresh`). Never raises for bad input: the Outcome says why."""
     out = Outcome()
     lines = out.lines
     try:
@@ -332,17 +390,18 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
             path = Path(target)
             path = path / "credential.jwt" if path.is_dir() else path
             data, source = read_limited(path, str(path)), str(path)
-        lines.append(f"issuer: {issuer.did} (key {issuer.kid} from {issuer.did_url})")
+        lines.append(f"issuer: {issuer.did} (keys from {issuer.did_url})")
         text = data.decode("utf-8", "replace").strip()
         if text.startswith("{"):
             document = _json(data, source)
             if not isinstance(document, dict):
                 raise Unverified(f"{source} is not a credential")
             credential = issuer.verify_proof(document)
-            lines.append(f"credential: {source} (Data Integrity proof, eddsa-jcs-2022): signature valid")
+            lines.append(f"credential: {source} (Data Integrity proof, eddsa-jcs-2022): signature valid, "
+                         f"key {issuer.used[-1]}")
         else:
             credential = check_claims(issuer.verify_jwt(text, "JWT"), issuer)
-            lines.append(f"credential: {source} (VC-JWT, {C.JWS_ALG}): signature valid")
+            lines.append(f"credential: {source} (VC-JWT, {C.JWS_ALG}): signature valid, key {issuer.used[-1]}")
         _check_credential(credential, issuer, page_url)
         out.credential = credential
         facts = credential.get("certificateFacts")
@@ -354,8 +413,11 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
         until = _instant(credential["validUntil"], "validUntil") if credential.get("validUntil") else None
         window = Validity(kz_day(first), kz_day(until) if until else None)
         lines.append(f"valid: from {window.first_day} to {window.last_day or 'no end'} (Kazakhstan time, UTC+5)")
-        day = on or kz_day(now or dt.datetime.now(dt.timezone.utc))
-        state = status_of(credential, issuer, lines)
+        instant = now or dt.datetime.now(dt.timezone.utc)
+        if on is not None:  # the status lists must be current for the whole of that Kazakhstan day
+            instant = dt.datetime.combine(on, dt.time(23, 59, 59), dt.timezone(dt.timedelta(hours=5)))
+        day = on or kz_day(instant)
+        state = status_of(credential, issuer, lines, instant)
         if state == "revoked":
             out.verdict, out.reason = "REVOKED", "the issuer has revoked this certificate (signed status list)"
         elif state == "replaced":

@@ -4,7 +4,10 @@
    must verify with that key and say exactly what the page shows; the status comes from the issuer's signed
    Bitstring Status Lists; validity is decided on the Kazakhstan day (UTC+5) of the current instant, never
    earlier than the instant the issuer signed its status list (a device clock set back cannot revive an
-   expired certificate), and a status list past its own validUntil is refused.
+   expired certificate), and a status list without validUntil or past it is refused (an old list replayed
+   cannot hide a revocation). Each JWT is checked with the key its header's kid names, when the did
+   document lists it under assertionMethod (key rotation); a key in "biliktilik:revokedKeys" was withdrawn
+   and what it signed is unverified, with the day it was withdrawn.
    Only then is data-verdict set: valid | revoked | replaced | expired | unverified. */
 (function () {
   "use strict";
@@ -14,7 +17,7 @@
   var KZ_MS = 5 * 3600 * 1000;
   var signedNow = 0;  /* ms: the latest validFrom of a status list the issuer signed; "now" is never earlier */
 
-  function Fail(why) { this.why = why; }
+  function Fail(why, slots) { this.why = why; this.slots = slots; }
   function each(root, sel, fn) { var e = root.querySelectorAll(sel); for (var i = 0; i < e.length; i++) fn(e[i]); }
   function sigState(k) { sig.dataset.state = k; each(sig, "[data-m]", function (e) { e.hidden = e.dataset.m !== k; }); }
   function show(verdict, slots, why) {
@@ -41,28 +44,38 @@
     }, function () { throw new Fail(why); });
   }
 
+  /* The issuer's did document; returns keyFor(kid, why): a promise of the CryptoKey of that key. */
   function issuerKey() {
     return get(cfg.didurl, "fetch").then(function (text) {
-      var doc = JSON.parse(text), vm = (doc.verificationMethod || []).filter(function (v) {
-        return v.id === cfg.kid && v.controller === cfg.did;
-      })[0];
-      if (doc.id !== cfg.did || !vm || (doc.assertionMethod || []).indexOf(cfg.kid) < 0) throw new Fail("signature");
-      var jwk = vm.publicKeyJwk || {};
-      if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519") throw new Fail("signature");
-      return crypto.subtle.importKey("jwk", {kty: "OKP", crv: "Ed25519", x: jwk.x}, {name: "Ed25519"}, false, ["verify"])
-        .catch(function () { throw new Fail("browser"); });
+      var doc = JSON.parse(text), keys = {};
+      if (!doc || doc.id !== cfg.did) throw new Fail("signature");
+      return function keyFor(kid, why) {
+        var gone = (Array.isArray(doc["biliktilik:revokedKeys"]) ? doc["biliktilik:revokedKeys"] : []).filter(function (r) {
+          return r && r.id === kid;
+        })[0];
+        if (gone) return Promise.reject(new Fail("withdrawn", {keydate: dm(gone.revoked)}));
+        var vm = (doc.verificationMethod || []).filter(function (v) { return v && v.id === kid && v.controller === cfg.did; })[0];
+        if (typeof kid !== "string" || kid.indexOf(cfg.did + "#") !== 0 || !vm ||
+            !Array.isArray(doc.assertionMethod) || doc.assertionMethod.indexOf(kid) < 0) return Promise.reject(new Fail(why));
+        var jwk = vm.publicKeyJwk || {};
+        if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519") return Promise.reject(new Fail(why));
+        if (!keys[kid]) keys[kid] = crypto.subtle.importKey("jwk", {kty: "OKP", crv: "Ed25519", x: jwk.x}, {name: "Ed25519"},
+          false, ["verify"]).catch(function () { throw new Fail("browser"); });
+        return keys[kid];
+      };
     });
   }
 
-  /* A compact JWS signed by the issuer's key, with typ; returns its payload after checking the OB 3.0 claims. */
-  function jwt(key, url, typ, why) {
+  /* A compact JWS signed by one of the issuer's keys (its kid), with typ; returns its payload after checking the OB 3.0 claims. */
+  function jwt(keyFor, url, typ, why) {
     return get(url, why).then(function (text) {
       var t = text.trim().split(".");
       if (t.length !== 3) throw new Fail(why);
       var h = utf8json(b64(t[0]));
-      if (h.alg !== "EdDSA" || h.kid !== cfg.kid || h.typ !== typ) throw new Fail(why);
-      return crypto.subtle.verify({name: "Ed25519"}, key, b64(t[2]), new TextEncoder().encode(t[0] + "." + t[1]))
-        .then(function (ok) {
+      if (!h || h.alg !== "EdDSA" || h.typ !== typ) throw new Fail(why);
+      return keyFor(h.kid, why).then(function (key) {
+        return crypto.subtle.verify({name: "Ed25519"}, key, b64(t[2]), new TextEncoder().encode(t[0] + "." + t[1]));
+      }).then(function (ok) {
           if (!ok) throw new Fail(why);
           var c = utf8json(b64(t[1])), iss = typeof c.issuer === "object" ? c.issuer.id : c.issuer;
           var sub = c.credentialSubject && c.credentialSubject.id;
@@ -111,7 +124,7 @@
       var subj = s.credentialSubject || {};
       var from = Date.parse(s.validFrom), until = s.validUntil === undefined ? null : Date.parse(s.validUntil);
       if (s.id !== url || (s.type || []).indexOf("BitstringStatusListCredential") < 0 || subj.statusPurpose !== purpose ||
-          !(from > 0) || (until !== null && !(until >= Math.max(Date.now(), from)))) throw new Fail("status");
+          !(from > 0) || until === null || !(until >= Math.max(Date.now(), from))) throw new Fail("status");
       if (from > signedNow) signedNow = from;
       return bit(subj.encodedList, index);
     });
@@ -167,8 +180,8 @@
 
   function failed(e) {
     var why = e instanceof Fail ? e.why : "fetch";
-    if (sig.dataset.state !== "ok") sigState(why === "signature" || why === "facts" ? "bad" : "na");
-    show("unverified", null, why);
+    if (sig.dataset.state !== "ok") sigState(why === "signature" || why === "facts" || why === "withdrawn" ? "bad" : "na");
+    show("unverified", e instanceof Fail ? e.slots : null, why);
   }
   try { Promise.resolve(run()).catch(failed); } catch (e) { failed(e); }
 })();
