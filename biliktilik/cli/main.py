@@ -18,7 +18,8 @@ log = logging.getLogger("biliktilik")
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("biliktilik").strip()  # main() prints "biliktilik: " before it
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _add_data(p):
@@ -121,8 +122,13 @@ def cmd_synth(args) -> int:
 
 
 def main(argv=None) -> int:
+    """Run the command line ``argv`` (default: sys.argv[1:]); returns the exit code: 0 ok, 1 data
+    errors or a refused command, 2 usage, 3 a bug (its traceback only with -v/--verbose)."""
     parser = _parser()
-    verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in argv or "--verbose" in argv
+    if verbose:  # a global option is accepted after the command too: biliktilik validate -v
+        argv = ["-v"] + [a for a in argv if a not in ("-v", "--verbose")]
     try:
         args = parser.parse_args(argv)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -131,9 +137,7 @@ def main(argv=None) -> int:
             parser.print_help()
             return 2
         return args.run(args)
-    except BiliktilikError as exc:
-        if verbose:
-            raise
+    except BiliktilikError as exc:  # bad input or a refused command: one clear message, never a traceback
         if isinstance(exc, InvalidData):  # every command that refuses invalid data shows why
             print(render(exc.findings, "text"), file=sys.stderr)
         print(f"biliktilik: {exc}", file=sys.stderr)

@@ -61,6 +61,14 @@ def _type_ok(value, types):
     return False
 
 
+def _member(value, allowed: set) -> bool:
+    """``value in allowed`` for any YAML value: a list or mapping (unhashable) is never allowed."""
+    try:
+        return value in allowed
+    except TypeError:
+        return False
+
+
 class Checker:
     """``Checker(schema)(document, file, path)`` returns a list of findings."""
 
@@ -153,9 +161,9 @@ class Checker:
             if allowed_set is not None:
                 if isinstance(value, list):
                     for i, item in enumerate(value):
-                        if item not in allowed_set:
+                        if not _member(item, allowed_set):
                             fail(value, i, file, out, f"{_describe(item)} is not allowed; expected one of: {', '.join(map(str, allowed))}")
-                elif value not in allowed_set:
+                elif not _member(value, allowed_set):
                     fail(container, key, file, out, f"{_describe(value)} is not allowed; expected one of: {', '.join(map(str, allowed))}")
                     return
             if lo is not None and not isinstance(value, (list, dict, str)) and value < lo:

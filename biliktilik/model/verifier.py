@@ -311,7 +311,7 @@ def check_fresh(status: dict, url: str, now: dt.datetime) -> None:
     could hide a revocation). The window is credentials.STATUS_LIST_DAYS days from its build day."""
     if not status.get("validUntil"):
         raise Unverified(f"the status list {url} has no validUntil: it cannot be told from an old copy")
-    until = _instant(status["validUntil"], f"the status list's validUntil")
+    until = _instant(status["validUntil"], "the status list's validUntil")
     if now > until:
         raise Unverified(f"the status list {url} was valid until {status['validUntil']}: an old copy "
                          "(the issuer's current list is rebuilt daily)")
