@@ -10,22 +10,22 @@ TESTSTAMP := $(VENV)/.installed-test
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	@if ! pkg-config --exists icu-i18n 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config g++ >/dev/null; \
 	  else echo "PyICU builds against ICU: install Debian's libicu-dev, pkg-config and g++ (as root: apt-get install libicu-dev pkg-config g++)"; exit 1; fi; \
 	fi
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
 $(TESTSTAMP): $(STAMP) package.json
-	$(BIN)/pip install --quiet -e '.[test]'
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v qpdf >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-	  else echo "chromium is missing: install Debian's chromium package (as root: apt-get install chromium)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils qpdf >/dev/null; \
+	  else echo "chromium, pdftotext or qpdf is missing: install Debian's chromium, poppler-utils and qpdf (as root: apt-get install chromium poppler-utils qpdf)"; exit 1; fi; \
 	fi
 	@if [ ! -d node_modules/axe-core ]; then npm install --no-audit --no-fund --silent; fi
 	touch $@

@@ -73,3 +73,18 @@ def pytest_addoption(parser):
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
+
+
+_BROWSER_MODULES = {"test_catalog_browser", "test_no_script_injection", "test_public_pages", "test_site_guard",
+                    "test_trust", "test_attacks", "test_keys"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium carry the ``browser`` marker (also those of a module that imports
+    Playwright without marking each test), so ``pytest -m "not browser and not slow"`` is the fast
+    part to run while editing."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        uses_browser = module in _BROWSER_MODULES or "playwright" in getattr(item.module, "__dict__", {})
+        if uses_browser and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
