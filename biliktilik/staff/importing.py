@@ -29,7 +29,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from biliktilik.files import write_atomically
+from biliktilik.files import folder_lock, write_atomically
+from biliktilik.issuing import DATA_LOCK_WAIT
 from biliktilik.findings import Finding, UsageError, sort_findings
 from biliktilik.load.dataset import display_path, load_dataset
 from biliktilik.staff import columns as C
@@ -227,8 +228,16 @@ def import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool =
     """Read ``path`` and merge its rows into the cohort's listeners (see the module's docstring).
 
     Returns the ImportResult (rows, findings of the spreadsheet and, after writing, the cohort
-    file's validation findings). Raises UsageError for an unknown cohort or an unreadable file."""
-    data_dir = Path(data_dir)
+    file's validation findings). Raises UsageError for an unknown cohort or an unreadable file.
+    A real import holds the data folder's lock (as issue, revoke and correct do: Busy after
+    DATA_LOCK_WAIT seconds), so it never mixes with another change of the data."""
+    if dry_run:
+        return _import_listeners(Path(data_dir), cohort_id, path, dry_run)
+    with folder_lock(Path(data_dir), "change of the data", wait=DATA_LOCK_WAIT):
+        return _import_listeners(Path(data_dir), cohort_id, path, dry_run)
+
+
+def _import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool) -> ImportResult:
     ds, cohort, programme, modules = _cohort_record(data_dir, cohort_id)
     source = display_path(Path(path))
     rows, findings = parse_rows(read_table(Path(path)), source, modules)
