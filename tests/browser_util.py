@@ -114,8 +114,16 @@ def serve(directory: str | os.PathLike) -> Iterator[str]:
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"not a directory: {directory}")
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    with http_server(_QuietHandler, directory) as base:
+        yield base
+
+
+@contextmanager
+def http_server(handler_class, directory: Path):
+    """Serve ``directory`` with ``handler_class`` (a SimpleHTTPRequestHandler taking ``directory=``)
+    on 127.0.0.1 with a free port, from now until the block ends; yields the base URL. The folder may
+    be filled after the server starts (a site built for the address it is served at)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler_class, directory=str(directory)))
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -19,8 +19,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -29,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from biliktilik.findings import BuildError
 from biliktilik.model import credentials as C
 from biliktilik.model.verifier import verify
+from tests.browser_util import http_server
 from tests.conftest import DATA, run_cli
 from tests.test_trust import SEEN, _Handler, browser  # noqa: F401 - fixture
 
@@ -61,18 +60,21 @@ def _key_file(path, entries):
 @pytest.fixture(scope="module")
 def stages(tmp_path_factory):
     """(base URL, {stage: site folder}, stage state, overrides, the token of NUMBER)."""
-    from biliktilik.build.pipeline import build
-    from biliktilik.model.ledger import ledger_entries
-    from biliktilik.validate import validate
 
     out = tmp_path_factory.mktemp("keys")
     site = out / "site"
     state: dict = {"root": site}
     overrides: dict = {}
     handler = type("H", (_StageHandler,), {"overrides": overrides, "stage": state})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: handler(*a, directory=str(site)))
-    httpd.daemon_threads = True
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    with http_server(handler, site) as base:  # the address is known before the site is built for it
+        yield from _stage_builds(out, site, base, state, overrides)
+
+
+def _stage_builds(out, site, base, state, overrides):
+    from biliktilik.build.pipeline import build
+    from biliktilik.model.ledger import ledger_entries
+    from biliktilik.validate import validate
+
     demo_x = C.load_issuer({}).jwk()["x"]
     key2 = Ed25519PrivateKey.generate()
     pem = out / "key-2.pem"  # outside the repository, as $BILIKTILIK_ISSUER_KEY_FILE must be
@@ -104,14 +106,7 @@ def stages(tmp_path_factory):
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield base, folders, state, overrides, token
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    yield base, folders, state, overrides, token
 
 
 def _header(jwt: str) -> dict:

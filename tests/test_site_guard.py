@@ -4,18 +4,14 @@ certificate by the control code printed on it."""
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
-import threading
-from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser_util import _QuietHandler, launch, search_results  # noqa: E402
+from browser_util import _QuietHandler, http_server, launch, search_results  # noqa: E402
 
 from biliktilik.model.certificates import check_key, control_code, normalise_control_code
 
@@ -44,18 +40,9 @@ class _PagesHandler(_QuietHandler):
             self.wfile.write(body)
 
 
-@contextmanager
 def pages_host(directory: Path):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_PagesHandler, directory=str(directory)))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    """A static host like GitHub Pages: a missing path gets 404.html with status 404."""
+    return http_server(_PagesHandler, directory)
 
 
 @pytest.fixture(scope="module")

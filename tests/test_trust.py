@@ -11,19 +11,16 @@ key never reach ``valid``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import re
 import shutil
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwcrypto import jwk as jw_jwk, jws as jw_jws
 
-from tests.browser_util import _QuietHandler, serve
+from tests.browser_util import _QuietHandler, http_server, serve
 from tests.conftest import DATA, run_cli
 
 KZ = dt.timezone(dt.timedelta(hours=5))
@@ -57,26 +54,17 @@ def issuer_site(tmp_path_factory):
     site = out / "site"
     overrides: dict = {}
     handler = type("H", (_Handler,), {"overrides": overrides})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
-    httpd.daemon_threads = True
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    saved = dict(os.environ)
-    os.environ["SOURCE_DATE_EPOCH"] = "1795392000"
-    os.environ["XDG_CACHE_HOME"] = str(out / "cache")
-    try:
-        build(DATA, site, out / "print", use_cache=False, site_url=base)
-        entries = {e["number"]: e for e in ledger_entries(validate(DATA, use_cache=False).dataset)}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(handler, site) as base:  # the address is known before the site is built for it
+        saved = dict(os.environ)
+        os.environ["SOURCE_DATE_EPOCH"] = "1795392000"
+        os.environ["XDG_CACHE_HOME"] = str(out / "cache")
+        try:
+            build(DATA, site, out / "print", use_cache=False, site_url=base)
+            entries = {e["number"]: e for e in ledger_entries(validate(DATA, use_cache=False).dataset)}
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
         yield base, site, overrides, entries
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
