@@ -13,7 +13,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ("biliktilik.findings", "biliktilik.project", "biliktilik.files", "biliktilik.texts", "biliktilik.calendars", "biliktilik.progress", "biliktilik.load", "biliktilik.model",
+CORE = ("biliktilik.i18n", "biliktilik.findings", "biliktilik.project", "biliktilik.files", "biliktilik.texts", "biliktilik.calendars", "biliktilik.progress", "biliktilik.load", "biliktilik.model",
         "biliktilik.validate", "biliktilik.issuing", "biliktilik.synth")
 
 
