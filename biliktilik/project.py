@@ -22,6 +22,21 @@ FONTS = TEMPLATES / "fonts"
 CONFIG_FILE = ROOT / "mkdocs.yml"
 DEMO_KEY_FILE = ROOT / "demo" / "DEMO-ONLY-issuer-key.pem"
 ISSUER_KEYS_FILE = CONTENT / "issuer-keys.yaml"  # the public halves of every issuer key, with their status
+HOOKS_FILE = ROOT / "biliktilik" / "build" / "mkdocs_hooks.py"  # MkDocs hooks of every instance's build
+THEME_OVERRIDES = TEMPLATES / "overrides"  # Material overrides of every instance's build
+SCAFFOLD = TEMPLATES / "scaffold"  # the record and instance templates of `biliktilik new` and `init`
+
+
+def config_beside(data_dir: Path) -> Path:
+    """The ``mkdocs.yml`` of the instance whose records are ``data_dir``: the one in the folder
+    holding ``data_dir`` (an instance made by ``biliktilik init``), else this checkout's."""
+    beside = Path(data_dir).absolute().parent / "mkdocs.yml"
+    return beside if beside.is_file() else CONFIG_FILE
+
+
+def issuer_keys_file(root: Path) -> Path:
+    """``content/issuer-keys.yaml`` of the instance at ``root`` (the folder of its mkdocs.yml)."""
+    return Path(root) / "content" / "issuer-keys.yaml"
 
 
 class _ConfigLoader(yaml.SafeLoader):

@@ -50,7 +50,7 @@ from biliktilik.model import credentials as signing
 from biliktilik.model.certificates import fingerprint, person_name
 from biliktilik.findings import BuildError
 from biliktilik.model.facts import Validity, certificate_validity, today
-from biliktilik.project import TEMPLATES as TEMPLATES_DIR
+from biliktilik.project import TEMPLATES as TEMPLATES_DIR, issuer_keys_file
 from generators.kit.addresses import verification_url
 
 log = logging.getLogger(__name__)
@@ -447,5 +447,8 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
 def files(ctx):
     certs = collect(ctx.dataset, ctx.facts)
     issuer = signing.load_issuer()
+    # the key file of the instance being built (content/issuer-keys.yaml beside its mkdocs.yml)
+    key_file = os.environ.get(signing.ENV_KEYS_FILE) or issuer_keys_file(ctx.root)
     publish(certs, ctx.site_url, issuer, ctx.site, workers=getattr(ctx, "jobs", None),
-            cache=getattr(ctx, "cache", None), progress=getattr(ctx, "progress", None), keys=signing.load_keys(issuer))
+            cache=getattr(ctx, "cache", None), progress=getattr(ctx, "progress", None),
+            keys=signing.load_keys(issuer, path=key_file))

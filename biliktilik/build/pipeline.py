@@ -25,7 +25,7 @@ from biliktilik.files import folder_lock
 from biliktilik.load.dataset import default_cache_dir
 from biliktilik.progress import QUIET, Progress
 from biliktilik.validate import Checked, validate
-from biliktilik.project import LANGUAGES, ROOT, read_config
+from biliktilik.project import HOOKS_FILE, LANGUAGES, ROOT, THEME_OVERRIDES, config_beside, read_config
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,11 @@ def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
     cfg = ctx.config
     theme = dict(cfg.get("theme") or {"name": "material"})
     theme["language"] = lang
-    if theme.get("custom_dir"):
-        theme["custom_dir"] = str((config_file.parent / theme["custom_dir"]).resolve())
+    # An instance made by `biliktilik init` names no theme overrides and no hooks: it uses this
+    # installation's (templates/overrides, biliktilik/build/mkdocs_hooks.py).
+    theme["custom_dir"] = str((config_file.parent / theme["custom_dir"]).resolve()) if theme.get("custom_dir") \
+        else str(THEME_OVERRIDES)
+    hooks = [str((config_file.parent / h).resolve()) for h in cfg.get("hooks") or []] or [str(HOOKS_FILE)]
     default = LANGUAGES[0]
     site_dir = ctx.site.root if lang == default else ctx.site.root / lang
     site_url = ctx.site_url if lang == default else ctx.site_url + lang + "/"
@@ -85,7 +88,7 @@ def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
     extra["languages"] = list(LANGUAGES)
     try:
         config = load_config(config_file=str(config_file), docs_dir=str(ctx.docs[lang]), site_dir=str(site_dir),
-                             site_url=site_url, theme=theme, extra=extra, strict=strict)
+                             site_url=site_url, theme=theme, extra=extra, strict=strict, hooks=hooks)
         if lang != default:
             config["nav"] = _nav_for(cfg.get("nav"), lang)
         mkdocs_build(config)
@@ -231,7 +234,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
         raise InvalidData(checked.findings)
     cache = OutputCache((Path(cache_dir) if cache_dir else default_cache_dir(Path(data_dir))) / "outputs") \
         if use_cache else None
-    config_file = Path(config_file or ROOT / "mkdocs.yml")
+    config_file = Path(config_file or config_beside(Path(data_dir)))  # an instance's own, else the checkout's
     config = read_config(config_file)
     if site_url:
         config = {**config, "site_url": site_url}

@@ -37,6 +37,45 @@ def add_parsers(sub, add_data):
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when anything is out of date")
     p.set_defaults(run=cmd_schemas)
 
+    p = sub.add_parser("new", help="write a new organisation, programme or cohort record with blanks to fill in")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True, parser_class=type(p))
+    k = kinds.add_parser("organisation", help="data/organisations/ID.yaml")
+    add_data(k)
+    k.add_argument("--id", required=True, help="the organisation's id (lower-case Latin letters, digits, '-')")
+    k.add_argument("--name-kk", help="its full name in Kazakh")
+    k.add_argument("--name-ru", help="its full name in Russian")
+    k.add_argument("--ruleset", default=None, help="the rule set it follows (default: order-95)")
+    k.add_argument("--prefix", help="the prefix of its registration numbers, e.g. NIT")
+    k = kinds.add_parser("programme", help="data/programmes/ID.yaml")
+    add_data(k)
+    k.add_argument("--organisation", required=True, help="the organisation that runs it")
+    k.add_argument("--id", required=True, help="the programme's id, e.g. physics-teachers-72")
+    k.add_argument("--title-kk", help="its title in Kazakh")
+    k.add_argument("--title-ru", help="its title in Russian")
+    k.add_argument("--hours", type=int, help="its length in academic hours")
+    k = kinds.add_parser("cohort", help="data/cohorts/ID.yaml")
+    add_data(k)
+    k.add_argument("--programme", required=True, help="the programme it follows")
+    k.add_argument("--id", required=True, help="the cohort's id, e.g. 2027-03-physics-kk")
+    k.add_argument("--start", metavar="DD.MM.YYYY", help="the first day of the course")
+    k.add_argument("--end", metavar="DD.MM.YYYY", help="the last day of the course")
+    k.add_argument("--seats", type=int, help="the number of seats")
+    p.set_defaults(run=cmd_new)
+
+    p = sub.add_parser("init", help="start a data repository for a real institute (no sample data) in DIR")
+    p.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
+    p.add_argument("--site-url", help="the public site's address, e.g. https://courses.example.kz/ (the issuer)")
+    p.add_argument("--issuer-domain", help="the issuer's domain: the site's host (did:web)")
+    p.add_argument("--organisation", metavar="ID", help="the organisation's id, e.g. pedagog-center")
+    p.add_argument("--name-kk", help="the organisation's full name in Kazakh")
+    p.add_argument("--name-ru", help="the organisation's full name in Russian")
+    p.add_argument("--head", help="the full name of the head who signs the certificates")
+    p.add_argument("--prefix", help="the prefix of registration numbers (default: the id in capitals)")
+    p.add_argument("--repo-url", help="the repository's address, for edit links (default: none)")
+    p.add_argument("--key-file", type=Path,
+                   help="where the new private signing key goes, outside DIR (default: ~/.config/biliktilik/keys/HOST-key-1.pem)")
+    p.set_defaults(run=cmd_init)
+
 
 def cmd_template(args) -> int:
     from biliktilik.staff.sheets import write_template
@@ -96,4 +135,64 @@ def cmd_schemas(args) -> int:
     for p in changed:
         print(f"wrote {p}")
     print(f"{len(changed)} file(s) changed")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from biliktilik.i18n import _
+    from biliktilik.staff.scaffold import new_record
+
+    options = {k: v for k, v in vars(args).items() if k not in ("run", "kind", "data", "cache", "no_cache", "verbose",
+                                                                  "command")}
+    written = new_record(args.data, args.kind, options)
+    print(_("wrote {path}: {n} blank(s) to fill in; 'biliktilik validate' shows each at its line").format(
+        path=written.path, n=written.blanks))
+    return 0
+
+
+INIT_QUESTIONS = (  # option -> the question asked on a terminal (English source text, translated by gettext)
+    ("site_url", "The public site's address (the issuer; QR codes lead there), e.g. https://courses.example.kz/"),
+    ("issuer_domain", "The issuer's domain [{default}]"),
+    ("organisation", "The organisation's id (lower-case Latin letters, digits, '-'), e.g. pedagog-center"),
+    ("name_kk", "Its full name in Kazakh"),
+    ("name_ru", "Its full name in Russian"),
+    ("head", "The full name of the head who signs the certificates"),
+)
+
+
+def cmd_init(args) -> int:
+    from urllib.parse import urlsplit
+
+    from biliktilik.findings import UsageError
+    from biliktilik.i18n import _
+    from biliktilik.staff.scaffold import check_site_url, init_instance
+
+    tty = sys.stdin.isatty()
+    missing = [opt for opt, _q in INIT_QUESTIONS if getattr(args, opt) is None and opt != "issuer_domain"]
+    if missing and not tty:
+        raise UsageError(_("init: {options} missing (stdin is not a terminal, so they cannot be asked)").format(
+            options=", ".join("--" + m.replace("_", "-") for m in missing)))
+    for opt, question in INIT_QUESTIONS:
+        if getattr(args, opt) is not None or not tty:
+            continue
+        if opt == "issuer_domain":  # the site's host unless told otherwise
+            default = urlsplit(check_site_url(args.site_url)).hostname
+            answer = input(_(question).format(default=default) + ": ").strip()
+            args.issuer_domain = answer or default
+            continue
+        answer = ""
+        while not answer:
+            answer = input(_(question) + ": ").strip()
+        if opt == "site_url":
+            check_site_url(answer)  # ask again? a clear one-line error is enough
+        setattr(args, opt, answer)
+    made = init_instance(args.dir, site_url=args.site_url, issuer_domain=args.issuer_domain,
+                         organisation=args.organisation, name_kk=args.name_kk, name_ru=args.name_ru,
+                         head_name=args.head, prefix=args.prefix, repo_url=args.repo_url, key_file=args.key_file)
+    print(_("started {dir} for {url}{git}").format(dir=made.root, url=made.site_url,
+                                                  git=_(" (a git repository)") if made.git else ""))
+    print(_("the private signing key is {key} (mode 0600, NOT in the repository): put it in the secret "
+            "BILIKTILIK_ISSUER_KEY and keep a copy offline").format(key=made.key_file))
+    print(_("next: cd {dir} && biliktilik validate && BILIKTILIK_ISSUER_KEY_FILE={key} biliktilik build").format(
+        dir=made.root, key=made.key_file))
     return 0

@@ -19,6 +19,7 @@ import difflib
 import re
 
 from biliktilik.findings import Finding
+from biliktilik.i18n import _
 from biliktilik.load.yamlload import Invalid, position
 
 _TYPES = {
@@ -135,6 +136,7 @@ class Checker:
         values_rule = self._compile_rule(rule["valuesrules"], code) if "valuesrules" in rule else None
         expected_types = " or ".join(_NAMES[t] for t in types) if types else ""
         hint_text = f"; expected {rule['meta']['hint']}" if "hint" in rule.get("meta", {}) else ""
+        field = code.split(".", 1)[1] if "." in code else code  # e.g. thematic_plan.modules.hours
 
         def fail(container, key, file, out, message, of_key=False):
             line, col = position(container, key, of_key=of_key)
@@ -143,9 +145,10 @@ class Checker:
         def check(container, key, value, file, out):
             if isinstance(value, Invalid):  # reported where it was read
                 return
-            if value is None:
+            if value is None:  # a blank (``key:`` with nothing after it), as `biliktilik new` writes them
                 if not nullable:
-                    fail(container, key, file, out, f"'{key}' has no value; expected {expected_types or 'a value'}")
+                    fail(container, key, file, out, _("fill in {field}: expected {expected}").format(
+                        field=field, expected=expected_types or _("a value")))
                 return
             if types and not _type_ok(value, types):
                 hint = ""
