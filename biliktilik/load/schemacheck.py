@@ -147,8 +147,10 @@ class Checker:
                 return
             if value is None:  # a blank (``key:`` with nothing after it), as `biliktilik new` writes them
                 if not nullable:
+                    expected = _("one of: {values}").format(values=", ".join(map(str, allowed))) \
+                        if allowed is not None and not (types and "list" in types) else expected_types or _("a value")
                     fail(container, key, file, out, _("fill in {field}: expected {expected}").format(
-                        field=field, expected=expected_types or _("a value")))
+                        field=field, expected=expected))
                 return
             if types and not _type_ok(value, types):
                 hint = ""

@@ -170,6 +170,7 @@ def record_values(ds: Dataset, data_dir: Path, kind: str, options: dict) -> tupl
 def render_record(kind: str, values: dict) -> str:
     """The text of a new ``kind`` record (templates/scaffold/<kind>.yaml.j2) with ``values``."""
     text = _env().get_template(f"{kind}.yaml.j2").render(**values)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))  # no trailing space after a blank
     yaml.safe_load(text)  # a template that renders broken YAML is a bug: fail loudly, write nothing
     return text
 
