@@ -50,7 +50,8 @@ from biliktilik.model import credentials as signing
 from biliktilik.model.certificates import fingerprint, person_name
 from biliktilik.findings import BuildError
 from biliktilik.model.facts import Validity, certificate_validity, today
-from biliktilik.project import TEMPLATES as TEMPLATES_DIR, issuer_keys_file
+from biliktilik.project import TEMPLATES as TEMPLATES_DIR
+from biliktilik.project import issuer_keys_file
 from generators.kit.addresses import verification_url
 
 log = logging.getLogger(__name__)

@@ -99,9 +99,10 @@ def cmd_verify(args) -> int:
     """Prints what was checked, the signed facts, and last one verdict line: VALID, REVOKED,
     REPLACED, EXPIRED or UNVERIFIED with the reason. Exit 0 only for VALID."""
     from biliktilik.model.verifier import verify
-    from biliktilik.project import CONFIG_FILE, read_config
+    from biliktilik.project import config_beside, read_config
 
-    site_url = args.issuer or read_config(CONFIG_FILE).get("site_url") or ""
+    # the issuer of the instance in this folder (its mkdocs.yml beside data/), else the checkout's
+    site_url = args.issuer or read_config(config_beside(Path("data"))).get("site_url") or ""
     result = verify(args.credential, site_url, args.site, args.date)
     for line in result.lines:
         print(line)
@@ -115,7 +116,7 @@ def cmd_certificates(args) -> int:
 
     from biliktilik.files import write_atomically
     from biliktilik.findings import BuildError, UsageError, render
-    from biliktilik.project import CONFIG_FILE, read_config
+    from biliktilik.project import config_beside, read_config
     from biliktilik.validate import validate
     from generators.certificate_pdfs import Renderer, collect, render_cohort
 
@@ -127,7 +128,7 @@ def cmd_certificates(args) -> int:
     if args.cohort not in checked.dataset.cohorts:
         known = ", ".join(sorted(checked.dataset.cohorts)) or "none"
         raise UsageError(f"unknown cohort '{args.cohort}'; the cohorts are: {known}")
-    config = read_config(Path(args.config or CONFIG_FILE))
+    config = read_config(Path(args.config or config_beside(args.data)))  # the QR codes lead to its site_url
     site_url = config.get("site_url") or "/"
     certs = collect(checked.dataset, checked.facts, site_url, args.cohort)
     if not certs:

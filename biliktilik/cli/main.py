@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--site", type=Path, default=Path("site"), help="site output folder (default: site)")
     p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
                    help="staff PDFs folder, never published (default: print)")
-    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml (default: the project's)")
+    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml (default: the one beside the data folder, else the project's)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--forms", action="store_true",
                    help="also every listener's filled forms into print/forms/ (else: biliktilik forms --cohort)")
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="only the variable fields, for printing onto the protected blank forms (print/certificates-blank/)")
     p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
                    help="staff PDFs folder (default: print)")
-    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml, for site_url (default: the project's)")
+    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml, for site_url (default: the one beside the data folder, else the project's)")
     p.set_defaults(run=cmd_certificates)  # in cli/certificates.py
     return parser
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from biliktilik.findings import render
+from biliktilik.i18n import _
 
 
 def add_parsers(sub, add_data):
@@ -37,43 +38,43 @@ def add_parsers(sub, add_data):
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 when anything is out of date")
     p.set_defaults(run=cmd_schemas)
 
-    p = sub.add_parser("new", help="write a new organisation, programme or cohort record with blanks to fill in")
+    p = sub.add_parser("new", help=_("write a new organisation, programme or cohort record with blanks to fill in"))
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True, parser_class=type(p))
-    k = kinds.add_parser("organisation", help="data/organisations/ID.yaml")
+    k = kinds.add_parser("organisation", help=_("data/organisations/ID.yaml"))
     add_data(k)
-    k.add_argument("--id", required=True, help="the organisation's id (lower-case Latin letters, digits, '-')")
-    k.add_argument("--name-kk", help="its full name in Kazakh")
-    k.add_argument("--name-ru", help="its full name in Russian")
-    k.add_argument("--ruleset", default=None, help="the rule set it follows (default: order-95)")
-    k.add_argument("--prefix", help="the prefix of its registration numbers, e.g. NIT")
-    k = kinds.add_parser("programme", help="data/programmes/ID.yaml")
+    k.add_argument("--id", required=True, help=_("the organisation's id (lower-case Latin letters, digits, '-')"))
+    k.add_argument("--name-kk", help=_("its full name in Kazakh"))
+    k.add_argument("--name-ru", help=_("its full name in Russian"))
+    k.add_argument("--ruleset", default=None, help=_("the rule set it follows (default: order-95)"))
+    k.add_argument("--prefix", help=_("the prefix of its registration numbers, e.g. NIT"))
+    k = kinds.add_parser("programme", help=_("data/programmes/ID.yaml"))
     add_data(k)
-    k.add_argument("--organisation", required=True, help="the organisation that runs it")
-    k.add_argument("--id", required=True, help="the programme's id, e.g. physics-teachers-72")
-    k.add_argument("--title-kk", help="its title in Kazakh")
-    k.add_argument("--title-ru", help="its title in Russian")
-    k.add_argument("--hours", type=int, help="its length in academic hours")
-    k = kinds.add_parser("cohort", help="data/cohorts/ID.yaml")
+    k.add_argument("--organisation", required=True, help=_("the organisation that runs it"))
+    k.add_argument("--id", required=True, help=_("the programme's id, e.g. physics-teachers-72"))
+    k.add_argument("--title-kk", help=_("its title in Kazakh"))
+    k.add_argument("--title-ru", help=_("its title in Russian"))
+    k.add_argument("--hours", type=int, help=_("its length in academic hours"))
+    k = kinds.add_parser("cohort", help=_("data/cohorts/ID.yaml"))
     add_data(k)
-    k.add_argument("--programme", required=True, help="the programme it follows")
-    k.add_argument("--id", required=True, help="the cohort's id, e.g. 2027-03-physics-kk")
-    k.add_argument("--start", metavar="DD.MM.YYYY", help="the first day of the course")
-    k.add_argument("--end", metavar="DD.MM.YYYY", help="the last day of the course")
-    k.add_argument("--seats", type=int, help="the number of seats")
+    k.add_argument("--programme", required=True, help=_("the programme it follows"))
+    k.add_argument("--id", required=True, help=_("the cohort's id, e.g. 2027-03-physics-kk"))
+    k.add_argument("--start", metavar="DD.MM.YYYY", help=_("the first day of the course"))
+    k.add_argument("--end", metavar="DD.MM.YYYY", help=_("the last day of the course"))
+    k.add_argument("--seats", type=int, help=_("the number of seats"))
     p.set_defaults(run=cmd_new)
 
-    p = sub.add_parser("init", help="start a data repository for a real institute (no sample data) in DIR")
-    p.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
-    p.add_argument("--site-url", help="the public site's address, e.g. https://courses.example.kz/ (the issuer)")
-    p.add_argument("--issuer-domain", help="the issuer's domain: the site's host (did:web)")
-    p.add_argument("--organisation", metavar="ID", help="the organisation's id, e.g. pedagog-center")
-    p.add_argument("--name-kk", help="the organisation's full name in Kazakh")
-    p.add_argument("--name-ru", help="the organisation's full name in Russian")
-    p.add_argument("--head", help="the full name of the head who signs the certificates")
-    p.add_argument("--prefix", help="the prefix of registration numbers (default: the id in capitals)")
-    p.add_argument("--repo-url", help="the repository's address, for edit links (default: none)")
+    p = sub.add_parser("init", help=_("start a data repository for a real institute (no sample data) in DIR"))
+    p.add_argument("dir", type=Path, metavar="DIR", help=_("a new or empty folder"))
+    p.add_argument("--site-url", help=_("the public site's address, e.g. https://courses.example.kz/ (the issuer)"))
+    p.add_argument("--issuer-domain", help=_("the issuer's domain: the site's host (did:web)"))
+    p.add_argument("--organisation", metavar="ID", help=_("the organisation's id, e.g. pedagog-center"))
+    p.add_argument("--name-kk", help=_("the organisation's full name in Kazakh"))
+    p.add_argument("--name-ru", help=_("the organisation's full name in Russian"))
+    p.add_argument("--head", help=_("the full name of the head who signs the certificates"))
+    p.add_argument("--prefix", help=_("the prefix of registration numbers (default: the id in capitals)"))
+    p.add_argument("--repo-url", help=_("the repository's address, for edit links (default: none)"))
     p.add_argument("--key-file", type=Path,
-                   help="where the new private signing key goes, outside DIR (default: ~/.config/biliktilik/keys/HOST-key-1.pem)")
+                   help=_("where the new private signing key goes, outside DIR (default: ~/.config/biliktilik/keys/HOST-key-1.pem)"))
     p.set_defaults(run=cmd_init)
 
 
@@ -139,7 +140,6 @@ def cmd_schemas(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from biliktilik.i18n import _
     from biliktilik.staff.scaffold import new_record
 
     options = {k: v for k, v in vars(args).items() if k not in ("run", "kind", "data", "cache", "no_cache", "verbose",
@@ -164,7 +164,6 @@ def cmd_init(args) -> int:
     from urllib.parse import urlsplit
 
     from biliktilik.findings import UsageError
-    from biliktilik.i18n import _
     from biliktilik.staff.scaffold import check_site_url, init_instance
 
     tty = sys.stdin.isatty()
