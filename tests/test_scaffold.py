@@ -74,6 +74,8 @@ def test_init_makes_an_instance_without_sample_data_that_validates(instance, tmp
     assert (data / ".schemas" / "cohort.schema.json").is_file() and (instance / ".github/workflows/publish.yml").is_file()
     org = yaml.safe_load((data / "organisations" / f"{ORG}.yaml").read_text(encoding="utf-8"))
     assert org["name"] == {"kk": "Педагогтер орталығы", "ru": "Центр педагогов"} and org["ruleset"] == "order-95"
+    assert (org["kind"], org["head"]["name"], org["registration_prefix"]) == ("provider", "Ахметова Дина Серікқызы",
+                                                                            "PEDAGOG-CENTER")
 
     # the private key: outside the repository, readable by its owner only; its public half is the key file's
     key_file = tmp_path / "inst-key.pem"
@@ -97,7 +99,8 @@ def _fill(path: Path, line: int, message: str):
     values = {"title.kk": "Физика пәнін оқыту", "title.ru": "Преподавание физики", "audience.kk": "Физика мұғалімдері",
               "audience.ru": "Учителя физики", "hours": "72", "languages": "[kk]", "formats": "[full_time]",
               "thematic_plan.modules.title": "Физиканы оқыту әдістемесі", "thematic_plan.modules.hours": "72",
-              "format": "full_time", "language": "kk", "seats": "25"}
+              "format": "full_time", "language": "kk", "seats": "25", "name.kk": "Екінші орталық",
+              "name.ru": "Второй центр", "head.title.kk": "Ректор", "head.title.ru": "Ректор", "head.name": "Омаров Ерлан"}
     field = re.match(r"fill in (\S+):", message)[1]
     lines = path.read_text(encoding="utf-8").split("\n")
     key = field.rsplit(".", 1)[-1]
@@ -115,9 +118,14 @@ def test_new_records_have_blanks_reported_at_their_lines_and_validate_once_fille
     assert made.returncode == 0, made.stderr
     cohort_blanks = int(re.search(r"(\d+) blank", made.stdout)[1])
 
+    made = run("new", "organisation", "--id", "second-center", "--kind", "university", "--prefix", "SC", cwd=instance)
+    assert made.returncode == 0, made.stderr
+    organisation_blanks = int(re.search(r"(\d+) blank", made.stdout)[1])
+
     programme = instance / "data" / "programmes" / "physics-72.yaml"
     cohort = instance / "data" / "cohorts" / "2027-03-physics-kk.yaml"
-    for path, kind in ((programme, "programme"), (cohort, "cohort")):
+    organisation = instance / "data" / "organisations" / "second-center.yaml"
+    for path, kind in ((programme, "programme"), (cohort, "cohort"), (organisation, "organisation")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first == f"# yaml-language-server: $schema=../.schemas/{kind}.schema.json"
     doc = yaml.safe_load(cohort.read_text(encoding="utf-8"))
@@ -129,6 +137,7 @@ def test_new_records_have_blanks_reported_at_their_lines_and_validate_once_fille
     assert found and all(msg.startswith("fill in ") for _, _, msg in found), result.stdout
     assert len([f for f in found if f[0].endswith("physics-72.yaml")]) == programme_blanks
     assert len([f for f in found if f[0].endswith("2027-03-physics-kk.yaml")]) == cohort_blanks
+    assert len([f for f in found if f[0].endswith("second-center.yaml")]) == organisation_blanks == 5
     assert {"title.kk", "hours", "thematic_plan.modules.hours"} <= {m.split()[2].rstrip(":") for _, _, m in found}
 
     for file, line, message in found:
@@ -238,6 +247,8 @@ def test_refusals_are_one_line_and_write_nothing(instance, tmp_path):
     (["--issuer-domain", "other.example.kz"], "is not the host of --site-url"),
     (["--organisation", "Педагог"], "is not an id"),
     (["--repo-url", "github.com/x/y"], "is not an https address"),
+    (["--prefix", "pc"], "is not a registration prefix"),
+    (["--kind", "school"], "invalid choice"),
 ])
 def test_init_refuses_bad_input(tmp_path, args, words):
     base = {"--site-url": f"https://{HOST}/", "--organisation": ORG, "--name-kk": "Орталық", "--name-ru": "Центр",

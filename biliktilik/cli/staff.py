@@ -9,6 +9,9 @@ from pathlib import Path
 
 from biliktilik.findings import render
 from biliktilik.i18n import _
+from biliktilik.load.schemas import ORGANISATION
+
+ORGANISATION_KINDS = ORGANISATION["kind"]["allowed"]
 
 
 def add_parsers(sub, add_data):
@@ -39,12 +42,13 @@ def add_parsers(sub, add_data):
     p.set_defaults(run=cmd_schemas)
 
     p = sub.add_parser("new", help=_("write a new organisation, programme or cohort record with blanks to fill in"))
-    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True, parser_class=type(p))
+    kinds = p.add_subparsers(dest="record_kind", metavar="KIND", required=True, parser_class=type(p))
     k = kinds.add_parser("organisation", help=_("data/organisations/ID.yaml"))
     add_data(k)
     k.add_argument("--id", required=True, help=_("the organisation's id (lower-case Latin letters, digits, '-')"))
     k.add_argument("--name-kk", help=_("its full name in Kazakh"))
     k.add_argument("--name-ru", help=_("its full name in Russian"))
+    k.add_argument("--kind", choices=ORGANISATION_KINDS, help=_("what kind of organisation it is"))
     k.add_argument("--ruleset", default=None, help=_("the rule set it follows (default: order-95)"))
     k.add_argument("--prefix", help=_("the prefix of its registration numbers, e.g. NIT"))
     k = kinds.add_parser("programme", help=_("data/programmes/ID.yaml"))
@@ -71,6 +75,8 @@ def add_parsers(sub, add_data):
     p.add_argument("--name-kk", help=_("the organisation's full name in Kazakh"))
     p.add_argument("--name-ru", help=_("the organisation's full name in Russian"))
     p.add_argument("--head", help=_("the full name of the head who signs the certificates"))
+    p.add_argument("--kind", choices=ORGANISATION_KINDS, default="provider",
+                   help=_("what kind of organisation it is (default: provider)"))
     p.add_argument("--prefix", help=_("the prefix of registration numbers (default: the id in capitals)"))
     p.add_argument("--repo-url", help=_("the repository's address, for edit links (default: none)"))
     p.add_argument("--key-file", type=Path,
@@ -142,9 +148,9 @@ def cmd_schemas(args) -> int:
 def cmd_new(args) -> int:
     from biliktilik.staff.scaffold import new_record
 
-    options = {k: v for k, v in vars(args).items() if k not in ("run", "kind", "data", "cache", "no_cache", "verbose",
+    options = {k: v for k, v in vars(args).items() if k not in ("run", "record_kind", "data", "cache", "no_cache", "verbose",
                                                                   "command")}
-    written = new_record(args.data, args.kind, options)
+    written = new_record(args.data, args.record_kind, options)
     print(_("wrote {path}: {n} blank(s) to fill in; 'biliktilik validate' shows each at its line").format(
         path=written.path, n=written.blanks))
     return 0
@@ -187,7 +193,7 @@ def cmd_init(args) -> int:
         setattr(args, opt, answer)
     made = init_instance(args.dir, site_url=args.site_url, issuer_domain=args.issuer_domain,
                          organisation=args.organisation, name_kk=args.name_kk, name_ru=args.name_ru,
-                         head_name=args.head, prefix=args.prefix, repo_url=args.repo_url, key_file=args.key_file)
+                         head_name=args.head, kind=args.kind, prefix=args.prefix, repo_url=args.repo_url, key_file=args.key_file)
     print(_("started {dir} for {url}{git}").format(dir=made.root, url=made.site_url,
                                                   git=_(" (a git repository)") if made.git else ""))
     print(_("the private signing key is {key} (mode 0600, NOT in the repository): put it in the secret "

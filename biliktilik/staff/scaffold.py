@@ -297,12 +297,12 @@ def _write_private_key(path: Path) -> dict:
 
 
 def init_instance(target: Path, *, site_url: str, issuer_domain: str | None, organisation: str,
-                  name_kk: str, name_ru: str, head_name: str, prefix: str | None = None,
+                  name_kk: str, name_ru: str, head_name: str, kind: str = "provider", prefix: str | None = None,
                   repo_url: str | None = None, key_file: Path | None = None,
                   today: dt.date | None = None) -> Instance:
     """Start a data repository for a real institute in ``target`` (missing or empty): mkdocs.yml
     (``site_url``, the repository link when ``repo_url``), data/ with Order 95's rule set, the
-    organisation (``organisation`` id, names, head; Order 95 as its rules), an empty ledger, the JSON
+    organisation (``organisation`` id, names, head, ``kind``; Order 95 as its rules), an empty ledger, the JSON
     Schemas and data reference; content/ (the about pages, Order 95's text, issuer-keys.yaml with the
     public half of a new Ed25519 key), .gitignore, .github/workflows (validate, publish), a README;
     then ``git init`` when git is installed. No sample programme, cohort or certificate.
@@ -322,6 +322,9 @@ def init_instance(target: Path, *, site_url: str, issuer_domain: str | None, org
         raise UsageError(_("--issuer-domain '{domain}' is not the host of --site-url {url}: the issuer is its site's "
                            "domain (did:web:{host})").format(domain=issuer_domain, url=site_url, host=host))
     check_id(organisation, "--organisation")
+    if kind not in schemas.ORGANISATION["kind"]["allowed"]:
+        raise UsageError(_("--kind '{kind}' is not one of {kinds}").format(
+            kind=kind, kinds=", ".join(schemas.ORGANISATION["kind"]["allowed"])))
     prefix = prefix or re.sub(r"[^A-Z0-9-]", "", organisation.upper())
     if not re.fullmatch(schemas.ORGANISATION["registration_prefix"]["regex"], prefix):
         raise UsageError(_("--prefix '{prefix}' is not a registration prefix: capital letters, digits and '-'").format(
@@ -366,7 +369,7 @@ def init_instance(target: Path, *, site_url: str, issuer_domain: str | None, org
             put(f"data/{folder}/.gitkeep", "")
         titles = yaml.safe_load((SCAFFOLD / "labels.yaml").read_text(encoding="utf-8"))["head_title"]
         put(f"data/organisations/{organisation}.yaml", render_record("organisation", {
-            "id": organisation, "kind": "provider", "name_kk": name_kk.strip(), "name_ru": name_ru.strip(),
+            "id": organisation, "kind": kind, "name_kk": name_kk.strip(), "name_ru": name_ru.strip(),
             "head_title_kk": titles["kk"], "head_title_ru": titles["ru"], "head_name": head_name.strip(),
             "ruleset": SHARED_RULESET, "registration_prefix": prefix, "by": "biliktilik init"}))
         json_schemas.write(work / "data")
