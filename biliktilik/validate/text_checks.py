@@ -16,6 +16,7 @@ import re
 import unicodedata
 
 from biliktilik.findings import Finding
+from biliktilik.i18n import _
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -40,7 +41,7 @@ def mixed_words(text: str) -> list[str]:
         if cyr and lat:
             odd, script, other = (lat, "Latin", "Cyrillic") if len(lat) <= len(cyr) else (cyr, "Cyrillic", "Latin")
             shown = ", ".join(f"'{c}'" for c in dict.fromkeys(odd))
-            out.append(f"«{word}» mixes Cyrillic and Latin letters: {script} {shown}; type the word in {other} letters only")
+            out.append(_("«{word}» mixes Cyrillic and Latin letters: {script} {shown}; type the word in {other} letters only").format(word=word, script=script, shown=shown, other=other))
     return out
 
 
@@ -58,8 +59,7 @@ def _id(record, path, value, what, out):
         odd = sorted({c for c in value if c.isalpha() and not ("a" <= c <= "z")})
         if odd:
             out.append(record.finding(path, "error", "id.latin",
-                                      f"{what} '{value}' has {', '.join(repr(c) for c in odd)}: ids are lower-case "
-                                      "Latin letters, digits, '.', '_' and '-' only (they become addresses and file names)"))
+                                      _("{what} '{value}' has {items}: ids are lower-case Latin letters, digits, '.', '_' and '-' only (they become addresses and file names)").format(what=what, value=value, items=', '.join((repr(c) for c in odd)))))
 
 
 def _share(value) -> bool:
@@ -97,11 +97,11 @@ def check(ds, facts) -> list[Finding]:
         for i, listener in enumerate(_list(cohort.data.get("listeners"))):
             if not isinstance(listener, dict):
                 continue
-            _id(cohort, ("listeners", i, "id"), listener.get("id"), "listener id", out)
+            _id(cohort, ("listeners", i, "id"), listener.get("id"), _("listener id"), out)
             for key in ("name", "employer", "position"):
                 _texts(cohort, ("listeners", i, key), listener.get(key), out)
             value = listener.get("attendance")
             if _share(value):
                 out.append(cohort.finding(("listeners", i, "attendance"), "error", "listener.attendance-share",
-                                          f"attendance is a share between 0 and 1, e.g. 0.85; got {value!r}"))
+                                          _("attendance is a share between 0 and 1, e.g. 0.85; got {value!r}").format(value=value)))
     return out
