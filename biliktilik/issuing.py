@@ -334,7 +334,7 @@ def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_to
         if not isinstance(issued, dt.date):
             raise IssueError(_("{file}: listener '{id}' has no completion date; give --date").format(file=cohort.file, id=lf.data.get('id')))
         if issued > when:
-            raise IssueError(_("cannot issue on {issued}, after today ({when}); the cohort '{cohort_id}' {value} {issued}").format(issued=issued, when=when, cohort_id=cohort_id, value='ends' if on is None else 'would be dated'))
+            raise IssueError((_("cannot issue on {issued}, after today ({when}); the cohort '{cohort_id}' ends {issued}") if on is None else _("cannot issue on {issued}, after today ({when}); the cohort '{cohort_id}' would be dated {issued}")).format(issued=issued, when=when, cohort_id=cohort_id))
         number, token = numbers.next(prefix, issued.year), numbers.token(make_token)
         cert = {"number": number, "token": token, "issued": issued}
         lf.data["certificate"] = cert  # in memory only: to compute the facts it states

@@ -63,7 +63,7 @@ def cmd_issue(args) -> int:
 
     issued = issue(args.data, args.cohort, args.date)
     for i in issued:
-        print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}")
+        print(_("{number}  {ref}  {name}  issued {issued}").format(number=i.number, ref=i.ref, name=i.name, issued=i.issued))
     print(_("issued {count} certificate(s) in cohort {cohort}; recorded in {data}/ledger.yaml").format(count=len(issued), cohort=args.cohort, data=args.data))
     return 0
 
@@ -72,7 +72,7 @@ def cmd_revoke(args) -> int:
     from biliktilik.issuing import revoke
 
     ref = revoke(args.data, args.number, args.date, args.reason)
-    print(f"revoked {args.number} ({ref}) on {args.date}: {args.reason}")
+    print(_("revoked {number} ({ref}) on {date}: {reason}").format(number=args.number, ref=ref, date=args.date, reason=args.reason))
     return 0
 
 
@@ -89,7 +89,7 @@ def cmd_correct(args) -> int:
     from biliktilik.issuing import correct
 
     i = correct(args.data, args.number, args.date)
-    print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}, replaces {i.replaces}")
+    print(_("{number}  {ref}  {name}  issued {issued}, replaces {replaces}").format(number=i.number, ref=i.ref, name=i.name, issued=i.issued, replaces=i.replaces))
     return 0
 
 

@@ -72,7 +72,7 @@ def cmd_reports(args) -> int:
         sys.stdout.write(text)
     else:
         write_atomically(args.out, text.encode("utf-8"))
-        print(f"wrote {args.out} ({len(rep.rows)} row(s))")
+        print(_("wrote {out} ({count} row(s))").format(out=args.out, count=len(rep.rows)))
     return 0
 
 

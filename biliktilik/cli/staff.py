@@ -94,6 +94,6 @@ def cmd_schemas(args) -> int:
         return 1 if stale else 0
     changed = write(args.data)
     for p in changed:
-        print(f"wrote {p}")
-    print(f"{len(changed)} file(s) changed")
+        print(_("wrote {file}").format(file=p))
+    print(_("{count} file(s) changed").format(count=len(changed)))
     return 0

@@ -22,6 +22,7 @@ from biliktilik.files import write_atomically
 from biliktilik.findings import Finding
 from biliktilik.load.schemacheck import Checker
 from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
+from biliktilik import i18n
 from biliktilik.i18n import _
 
 log = logging.getLogger(__name__)
@@ -231,11 +232,12 @@ def discover(data_dir: Path):
 
 def _stamp(path: Path):
     """What makes a cached parse valid: size, mtime, and the inode and ctime that no editor or
-    ``os.utime`` can set back (git's index uses the same), and the version of the parsing code.
+    ``os.utime`` can set back (git's index uses the same), the version of the parsing code and the
+    message language (a cached file's findings are worded in it).
     A content hash would also catch a same-size edit whose mtime and ctime were both restored,
     which needs root (changing the clock); it costs reading every file on each run."""
     st = path.stat()
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION, i18n.current())
 
 
 def _parse_and_cache(job):

@@ -151,10 +151,10 @@ class Checker:
             if types and not _type_ok(value, types):
                 hint = ""
                 if types == ("string",) and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    hint = "; put it in quotes"
+                    hint = _("; put it in quotes")
                 elif types == ("date",) and isinstance(value, str):
-                    hint = " (no quotes)"
-                fail(container, key, file, out, f"expected {expected_types}, got {_describe(value)}{hint}")
+                    hint = _(" (no quotes)")
+                fail(container, key, file, out, _("expected {types}, got {value}{hint}").format(types=expected_types, value=_describe(value), hint=hint))
                 return
             if not empty_ok and isinstance(value, (str, list, dict)) and not (value.strip() if isinstance(value, str) else value):
                 fail(container, key, file, out, _("'{key}' is empty").format(key=key))

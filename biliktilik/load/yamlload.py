@@ -312,9 +312,9 @@ def load_text(text: str, file: str, findings: list[Finding], limits: Limits = LI
             if exc.context:
                 started = exc.context_mark
                 where = _(" started on line {value}").format(value=started.line + 1) if started and started.line + 1 != line else ""
-                message += f" ({exc.context}{where})"
+                message += " ({context}{where})".format(context=exc.context, where=where)
             if "mapping values are not allowed" in problem:
-                message += "; put a value that contains ': ' in quotes"
+                message += _("; put a value that contains ': ' in quotes")
         findings.append(Finding(file, line, col, "error", "yaml.syntax", message))
         return None
     except yaml.reader.ReaderError as exc:

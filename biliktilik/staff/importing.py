@@ -74,20 +74,21 @@ class ImportResult:
                 lines.append(_("row {number}: new listener {listener_id} {name}").format(number=r.number, listener_id=r.listener_id, name=name).rstrip())
             elif r.changes:
                 what = "; ".join(f"{f}: {_show(o)} -> {_show(n)}" for f, o, n in r.changes)
-                lines.append(f"row {r.number}: {r.listener_id} {name}: {what}")
+                lines.append(_("row {number}: {listener_id} {name}: {what}").format(number=r.number, listener_id=r.listener_id, name=name, what=what))
             else:
-                lines.append(f"row {r.number}: {r.listener_id} {name}: unchanged")
+                lines.append(_("row {number}: {listener_id} {name}: unchanged").format(number=r.number, listener_id=r.listener_id, name=name))
         if self.kept:
             lines.append(_("kept as recorded (not in the spreadsheet): {items}").format(items=', '.join(self.kept)))
         new = sum(r.new for r in self.rows)
         changed = sum(bool(r.changes) and not r.new for r in self.rows)
-        lines.append(f"{len(self.rows)} row(s): {new} new, {changed} changed, {len(self.rows) - new - changed} unchanged")
+        lines.append(_("{rows} row(s): {new} new, {changed} changed, {unchanged} unchanged").format(
+            rows=len(self.rows), new=new, changed=changed, unchanged=len(self.rows) - new - changed))
         return "\n".join(lines)
 
 
 def _show(value):
     if value is None:
-        return "(none)"
+        return _("(none)")
     if field_is_personal(value):
         return "***"
     return str(value)

@@ -143,8 +143,8 @@ def _programme(ds, facts, prog: Record, out: _Out):
         mpath = ("thematic_plan", "modules", mi)
         topics = [t for t in module.get("topics") or [] if isinstance(t, dict)]
         for ti, topic in enumerate(topics):
-            _cells(prog, mpath + ("topics", ti), topic, f"topic {topic.get('number')}", out)
-        _cells(prog, mpath, module, f"module {module.get('number')}", out)
+            _cells(prog, mpath + ("topics", ti), topic, _("topic {number}").format(number=topic.get('number')), out)
+        _cells(prog, mpath, module, _("module {number}").format(number=module.get('number')), out)
         if topics and _num(module.get("hours")):
             total = sum(t["hours"] for t in topics if _num(t.get("hours")))
             if total != module["hours"]:
@@ -241,14 +241,16 @@ def _hours_class(prog: Record, rules, out):
         return
     kind, abroad = d.get("kind", "course"), bool(d.get("abroad"))
     classes = [c for c in hc.value if c.get("kind") == kind and bool(c.get("abroad")) == abroad]
-    described = "; ".join(_describe_class(c) for c in classes) or "none"
+    described = "; ".join(_describe_class(c) for c in classes) or _("none")
+    what = ((_("an internship abroad") if abroad else _("an internship")) if kind == "internship"
+            else (_("a course abroad") if abroad else _("a course")))
     out.add(prog, ("hours",), "error", "programme.hours-class",
-            _("{hours} academic hours fits no hours class of {organisation} for {value}{value2} ({described})").format(hours=d['hours'], organisation=d.get('organisation'), value='an internship' if kind == 'internship' else 'a course', value2=' abroad' if abroad else '', described=described), hc)
+            _("{hours} academic hours fits no hours class of {organisation} for {what} ({described})").format(hours=d['hours'], organisation=d.get('organisation'), what=what, described=described), hc)
 
 
 def _describe_class(c):
     if "min" in c and "max" in c:
-        return f"{c['id']}: {c['min']}-{c['max']} h"
+        return _("{id}: {min}-{max} h").format(id=c['id'], min=c['min'], max=c['max'])
     if "min" in c:
         return _("{id}: at least {min} h").format(id=c['id'], min=c['min'])
     if "above" in c:

@@ -54,7 +54,7 @@ def _name(holder):
 
 
 def _q(value):
-    return "nothing" if value is None else f"'{value}'" if isinstance(value, str) else str(value)
+    return _("nothing") if value is None else f"'{value}'" if isinstance(value, str) else str(value)
 
 
 def differences(old: dict, new: dict, lf, ds):
