@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help=_("check every record against the schemas and the rules"))
     _add_data(p)
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help=_("how findings are printed"))
     p.add_argument("--summary", type=Path, default=None, metavar="FILE",
                    help=_("append a Markdown summary to FILE (default with --format github: $GITHUB_STEP_SUMMARY when set)"))
     p.set_defaults(run=cmd_validate)
@@ -154,6 +154,9 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     argv, lang = _take_lang(argv)
     i18n.choose(lang)  # before the parser is built: its help texts are in this language
+    for stream in (sys.stdout, sys.stderr):  # a legacy locale (ru_RU.CP1251) has no Kazakh letters: '?', not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = _parser()
     verbose = "-v" in argv or "--verbose" in argv
     if verbose:  # a global option is accepted after the command too: biliktilik validate -v
