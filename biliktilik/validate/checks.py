@@ -216,10 +216,10 @@ def _programme(ds, facts, prog: Record, out: _Out):
     if isinstance(mini, dict) and _num(mini.get("max_per_criterion")):
         criteria = mini.get("criteria") or []
         attainable = mini["max_per_criterion"] * len(criteria) if criteria else None
-        _scale(prog, ("assessment", "mini_lesson", "scale"), mini.get("scale"), attainable, "mini-lesson", out)
+        _scale(prog, ("assessment", "mini_lesson", "scale"), mini.get("scale"), attainable, _("mini-lesson"), out)
     project = assessment.get("project")
     if isinstance(project, dict):
-        _scale(prog, ("assessment", "project", "scale"), project.get("scale"), project.get("max_score"), "project", out)
+        _scale(prog, ("assessment", "project", "scale"), project.get("scale"), project.get("max_score"), _("project"), out)
     for key in ("languages", "formats"):
         values = d.get(key) or []
         if len(set(values)) != len(values):

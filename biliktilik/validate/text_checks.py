@@ -41,7 +41,10 @@ def mixed_words(text: str) -> list[str]:
         if cyr and lat:
             odd, script, other = (lat, "Latin", "Cyrillic") if len(lat) <= len(cyr) else (cyr, "Cyrillic", "Latin")
             shown = ", ".join(f"'{c}'" for c in dict.fromkeys(odd))
-            out.append(_("«{word}» mixes Cyrillic and Latin letters: {script} {shown}; type the word in {other} letters only").format(word=word, script=script, shown=shown, other=other))
+            message = (_("«{word}» mixes Cyrillic and Latin letters: Latin {shown}; type the word in Cyrillic letters only")
+                       if script == "Latin" else
+                       _("«{word}» mixes Cyrillic and Latin letters: Cyrillic {shown}; type the word in Latin letters only"))
+            out.append(message.format(word=word, shown=shown))
     return out
 
 
@@ -84,7 +87,7 @@ def check(ds, facts) -> list[Finding]:
     out: list[Finding] = []
     for kind in ("organisation", "programme", "cohort", "ruleset"):
         for record in _records(ds, kind):
-            _id(record, ("id",), record.data.get("id"), kind + " id", out)
+            _id(record, ("id",), record.data.get("id"), _("{kind} id").format(kind=kind), out)
     for org in _records(ds, "organisation"):
         _texts(org, ("name",), org.data.get("name"), out)
         _texts(org, ("head",), org.data.get("head"), out)
