@@ -251,3 +251,21 @@ def test_refusals_and_summaries_in_kazakh(tmp_path):
     assert not (tmp_path / "site").exists()
     missing = run_cli("--lang", "kk", "issue", "--data", work / "data", "--cohort", "no-such-cohort", check=None)
     assert missing.returncode in (1, 2) and "белгісіз 'no-such-cohort' тобы" in missing.stderr, missing.stderr
+
+
+def test_progress_shows_stage_names_in_the_chosen_language(capfd):
+    """The bar shows the stage in Kazakh; ``timings`` keep the English name (benchmarks read it)."""
+    from biliktilik.progress import Progress
+
+    try:
+        i18n.choose("kk")
+        progress = Progress(enabled=True)
+        with progress.stage("certificate PDFs", total=2) as advance:
+            advance(2)
+        progress.close()
+    finally:
+        i18n.choose("en")
+    err = capfd.readouterr().err
+    assert "сертификаттардың PDF файлдары" in err and "қалды" in err, err
+    assert "certificate PDFs" not in err
+    assert progress.timings[0][0] == "certificate PDFs"
