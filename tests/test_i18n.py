@@ -269,3 +269,25 @@ def test_progress_shows_stage_names_in_the_chosen_language(capfd):
     assert "сертификаттардың PDF файлдары" in err and "қалды" in err, err
     assert "certificate PDFs" not in err
     assert progress.timings[0][0] == "certificate PDFs"
+
+
+def test_verify_says_why_in_the_chosen_language(tmp_path):
+    """The verify command's lines and reason are translated; the verdict word stays (it is what
+    scripts read) and so does the exit code."""
+    fake = tmp_path / "credential.json"
+    fake.write_text('{"type": ["VerifiableCredential"]}', encoding="utf-8")
+    runs = {lang: run_cli("--lang", lang, "verify", fake, "--issuer", "https://example.kz/", check=1)
+            for lang in ("en", "ru", "kk")}
+    assert "UNVERIFIED: the JSON credential has no eddsa-jcs-2022 proof" in runs["en"].stdout
+    assert "UNVERIFIED: в удостоверении JSON нет доказательства eddsa-jcs-2022" in runs["ru"].stdout
+    assert "UNVERIFIED: JSON куәлігінде eddsa-jcs-2022 дәлелі жоқ" in runs["kk"].stdout
+    assert "издатель: did:web:example.kz" in runs["ru"].stdout
+
+
+def test_lang_after_reports_is_the_reports_own():
+    """After ``reports`` a ``--lang`` is the report's language (as before); the messages follow the
+    ``--lang`` given before the command."""
+    both = run_cli("--lang", "ru", "reports", "no-such-report", "--lang", "kk", check=2)
+    assert "неизвестный отчёт 'no-such-report'" in both.stderr
+    report_only = run_cli("reports", "no-such-report", "--lang", "kk", env={"LANG": "C"}, check=2)
+    assert "unknown report 'no-such-report'" in report_only.stderr
