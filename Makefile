@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 
-.PHONY: site test clean
+.PHONY: site test clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,13 @@ site: $(STAMP)
 
 test: $(TESTSTAMP)
 	$(BIN)/python -m pytest -q
+
+# After adding or changing a message (`_("...")` in biliktilik/): extract, merge into kk/ru, then
+# translate the new entries in the .po files and run `make messages` again to compile the .mo files.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o biliktilik/locale/biliktilik.pot --no-location --sort-output --omit-header --no-wrap .
+	$(BIN)/pybabel update -i biliktilik/locale/biliktilik.pot -d biliktilik/locale -D biliktilik --no-wrap --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d biliktilik/locale -D biliktilik --statistics
 
 clean:
 	rm -rf site print .pytest_cache

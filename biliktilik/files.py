@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from biliktilik.findings import Busy
+from biliktilik.i18n import _
 
 
 def write_atomically(path: Path, data: bytes | str, *, keep_mode: bool = True, fsync: bool = False):
@@ -72,7 +73,7 @@ def folder_lock(folder: Path, what: str, wait: float = 0.0):
                     raise
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                    raise Busy(f"another {what} is running (pid {holder}) on {folder}; wait for it to finish") from None
+                    raise Busy(_("another {what} is running (pid {holder}) on {folder}; wait for it to finish").format(what=what, holder=holder, folder=folder)) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)

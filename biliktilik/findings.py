@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from biliktilik.i18n import N_, _, ngettext
+
 SEVERITIES = ("error", "warning")
+_SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning")}  # shown in the chosen language
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +26,8 @@ class Finding:
 
     def text(self) -> str:
         tail = f" ({self.source})" if self.source else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code}: {self.message}{tail}"
+        severity = _(_SEVERITY_WORDS.get(self.severity, self.severity))  # the code stays as it is in every language
+        return f"{self.file}:{self.line}:{self.column}: {severity} {self.code}: {self.message}{tail}"
 
     def github(self) -> str:
         """A GitHub Actions workflow command (``::error file=...,line=...::message``) that annotates the line.
@@ -53,18 +57,35 @@ def summary_markdown(findings) -> str:
     (errors first; at most 200 rows, the rest counted)."""
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity != "error"]
-    head = "### Biliktilik: " + ("the data validate" if not errors else f"{len(errors)} error(s)")
-    lines = [head, "", f"{len(errors)} error(s), {len(warnings)} warning(s)", ""]
+    head = "### Biliktilik: " + (_("the data validate") if not errors else count_errors(len(errors)))
+    lines = [head, "", counts(len(errors), len(warnings)), ""]
     shown = (errors + warnings)[:200]
     if shown:
-        lines += ["| | where | code | what |", "|---|---|---|---|"]
+        lines += ["| | {} | {} | {} |".format(_("where"), _("code"), _("what")), "|---|---|---|---|"]
         for f in shown:
             what = (f.message + (f" ({f.source})" if f.source else "")).replace("|", "\\|").replace("\n", " ")
             mark = "❌" if f.severity == "error" else "⚠️"
             lines.append(f"| {mark} | `{f.file}:{f.line}:{f.column}` | `{f.code}` | {what} |")
         if len(findings) > len(shown):
-            lines.append(f"\n… and {len(findings) - len(shown)} more; run `biliktilik validate` to see them all.")
+            lines.append("\n" + _("… and {count} more; run `biliktilik validate` to see them all.").format(
+                count=len(findings) - len(shown)))
     return "\n".join(lines) + "\n"
+
+
+def count_errors(n: int) -> str:
+    """``"3 error(s)"`` in the chosen language, in the grammatical number of ``n`` (English keeps
+    the one form "error(s)"; Russian has three, Kazakh one)."""
+    return ngettext("{count} error(s)", "{count} error(s)", n).format(count=n)
+
+
+def count_warnings(n: int) -> str:
+    """``"2 warning(s)"`` in the chosen language (see :func:`count_errors`)."""
+    return ngettext("{count} warning(s)", "{count} warning(s)", n).format(count=n)
+
+
+def counts(errors: int, warnings: int) -> str:
+    """The findings' summary line, ``"1 error(s), 0 warning(s)"``."""
+    return _("{errors}, {warnings}").format(errors=count_errors(errors), warnings=count_warnings(warnings))
 
 
 def sort_findings(findings):
@@ -79,7 +100,7 @@ def render(findings, fmt: str) -> str:
     lines = [f.text() for f in findings]
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
-    lines.append(f"{errors} error(s), {warnings} warning(s)")
+    lines.append(counts(errors, warnings))
     return "\n".join(lines)
 
 
@@ -99,7 +120,7 @@ class InvalidData(BiliktilikError):
     def __init__(self, findings):
         self.findings = findings
         errors = sum(f.severity == "error" for f in findings)
-        super().__init__(f"{errors} error(s) in the data; nothing was built")
+        super().__init__(_("{errors} in the data; nothing was built").format(errors=count_errors(errors)))
 
 
 class Busy(BiliktilikError):

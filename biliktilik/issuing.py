@@ -31,6 +31,7 @@ from biliktilik.load.dataset import display_path
 from biliktilik.files import folder_lock, write_atomically
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, sort_findings
 from biliktilik.model.ledger import LEDGER_FILE, ledger_entries, ledger_record  # noqa: F401 (ledger_record: callers)
+from biliktilik.i18n import _
 
 TOKEN_BYTES = 9  # 72 random bits -> 12 URL-safe characters: short enough for a small QR code
 SERIAL_DIGITS = 4
@@ -139,7 +140,7 @@ def _load_rt(path: Path):
     try:
         return _yaml().load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise IssueError(f"cannot read {display_path(path)}: {exc}") from exc
+        raise IssueError(_("cannot read {display_path}: {exc}").format(display_path=display_path(path), exc=exc)) from exc
 
 
 def _dump_rt(data) -> str:
@@ -224,7 +225,7 @@ def _load_ledger(data_dir: Path):
     if path.exists():
         doc = _load_rt(path)
         if not isinstance(doc, CommentedMap) or not isinstance(doc.get("certificates"), list):
-            raise IssueError(f"{display_path(path)}: expected a mapping with a 'certificates' list")
+            raise IssueError(_("{display_path}: expected a mapping with a 'certificates' list").format(display_path=display_path(path)))
         return path, doc
     doc = _yaml().load(LEDGER_HEADER + "certificates: []\n")
     doc["certificates"] = CommentedSeq()
@@ -235,7 +236,7 @@ def _find_listener(doc, listener_id: str, file: str):
     for item in doc.get("listeners") or []:
         if isinstance(item, CommentedMap) and item.get("id") == listener_id:
             return item
-    raise IssueError(f"{file}: listener '{listener_id}' not found on re-reading the file")
+    raise IssueError(_("{file}: listener '{listener_id}' not found on re-reading the file").format(file=file, listener_id=listener_id))
 
 
 def _next_index(entries) -> int:
@@ -263,7 +264,7 @@ def _writes_data(func):
 
     @functools.wraps(func)
     def locked(data_dir, *args, **kwargs):
-        with folder_lock(Path(data_dir), "change of the data", wait=DATA_LOCK_WAIT):
+        with folder_lock(Path(data_dir), _("change of the data"), wait=DATA_LOCK_WAIT):
             return func(data_dir, *args, **kwargs)
 
     return locked
@@ -278,14 +279,14 @@ def _refuse_errors(checked, files: set[str], what: str):
     errors = [f for f in checked.errors if f.file in files]
     if errors:
         raise Refused(sort_findings(errors),
-                      f"{len(errors)} error(s) in {', '.join(sorted(files))}; {what}: fix them first, nothing was written")
+                      _("{count} error(s) in {items}; {what}: fix them first, nothing was written").format(count=len(errors), items=', '.join(sorted(files)), what=what))
 
 
 def _org_prefix(ds, org_id: str) -> str:
     org = ds.organisations.get(org_id)
     prefix = org.data.get("registration_prefix") if org else None
     if not prefix:
-        raise IssueError(f"organisation '{org_id}' has no registration_prefix; add one to {org.file if org else 'its file'}")
+        raise IssueError(_("organisation '{org_id}' has no registration_prefix; add one to {value}").format(org_id=org_id, value=org.file if org else _('its file')))
     return prefix
 
 
@@ -307,20 +308,19 @@ def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_to
     ds, facts = checked.dataset, checked.facts
     cohort = ds.cohorts.get(cohort_id)
     if cohort is None and ds.failed_to_load("cohort", cohort_id):
-        _refuse_errors(checked, {ds.failed_to_load("cohort", cohort_id)}, "no certificate was issued")
+        _refuse_errors(checked, {ds.failed_to_load("cohort", cohort_id)}, _("no certificate was issued"))
     if cohort is None:
         known = ", ".join(sorted(ds.cohorts)) or "none"
-        raise UsageError(f"unknown cohort '{cohort_id}'; known cohorts: {known}")
+        raise UsageError(_("unknown cohort '{cohort_id}'; known cohorts: {known}").format(cohort_id=cohort_id, known=known))
     ledger_rec = ledger_record(ds)
-    _refuse_errors(checked, {cohort.file} | ({ledger_rec.file} if ledger_rec else set()), "no certificate was issued")
+    _refuse_errors(checked, {cohort.file} | ({ledger_rec.file} if ledger_rec else set()), _("no certificate was issued"))
     listeners = facts.of_cohort(cohort_id)
     todo = [lf for lf in listeners if lf.passed and not isinstance(lf.data.get("certificate"), dict)]
     if not todo:
         held = sum(isinstance(lf.data.get("certificate"), dict) for lf in listeners)
         pending = sum(lf.outcome is None for lf in listeners)
         failed = sum(lf.outcome in ("reference", "expelled") for lf in listeners)
-        raise IssueError(f"nothing to issue in cohort '{cohort_id}': {len(listeners)} listener(s), {held} already hold a "
-                         f"certificate, {failed} did not pass, {pending} have no result yet")
+        raise IssueError(_("nothing to issue in cohort '{cohort_id}': {count} listener(s), {held} already hold a certificate, {failed} did not pass, {pending} have no result yet").format(cohort_id=cohort_id, count=len(listeners), held=held, failed=failed, pending=pending))
     when = facts.today
     prefix = _org_prefix(ds, cohort.data.get("organisation"))
     numbers = recorded_numbers(ds)
@@ -332,10 +332,9 @@ def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_to
     for lf in todo:
         issued = on or lf.completed
         if not isinstance(issued, dt.date):
-            raise IssueError(f"{cohort.file}: listener '{lf.data.get('id')}' has no completion date; give --date")
+            raise IssueError(_("{file}: listener '{id}' has no completion date; give --date").format(file=cohort.file, id=lf.data.get('id')))
         if issued > when:
-            raise IssueError(f"cannot issue on {issued}, after today ({when}); the cohort '{cohort_id}' "
-                             f"{'ends' if on is None else 'would be dated'} {issued}")
+            raise IssueError((_("cannot issue on {issued}, after today ({when}); the cohort '{cohort_id}' ends {issued}") if on is None else _("cannot issue on {issued}, after today ({when}); the cohort '{cohort_id}' would be dated {issued}")).format(issued=issued, when=when, cohort_id=cohort_id))
         number, token = numbers.next(prefix, issued.year), numbers.token(make_token)
         cert = {"number": number, "token": token, "issued": issued}
         lf.data["certificate"] = cert  # in memory only: to compute the facts it states
@@ -359,7 +358,7 @@ def _entry_of(entries, number: str, ledger_file: str):
     for e in entries:
         if isinstance(e, dict) and e.get("number") == number:
             return e
-    raise IssueError(f"no certificate {number} in {ledger_file}")
+    raise IssueError(_("no certificate {number} in {ledger_file}").format(number=number, ledger_file=ledger_file))
 
 
 def _holder_of(ds, facts, entry, number: str):
@@ -368,7 +367,7 @@ def _holder_of(ds, facts, entry, number: str):
     lf = facts.by_ref.get(ref)
     cert = lf.data.get("certificate") if lf else None
     if lf is None or not isinstance(cert, dict) or cert.get("number") != number:
-        raise IssueError(f"certificate {number} is not held by {ref} in the cohorts (the ledger says it was issued to {ref})")
+        raise IssueError(_("certificate {number} is not held by {ref} in the cohorts (the ledger says it was issued to {ref})").format(number=number, ref=ref))
     return lf
 
 
@@ -377,21 +376,21 @@ def revoke(data_dir, number: str, on: dt.date, reason: str):
     """Record a revocation (date and reason) in the ledger and on the listener's certificate."""
     data_dir = Path(data_dir)
     if not reason or not reason.strip():
-        raise UsageError("a revocation needs a reason (--reason TEXT)")
+        raise UsageError(_("a revocation needs a reason (--reason TEXT)"))
     checked = _checked(data_dir)
     ds, facts = checked.dataset, checked.facts
     ledger_path, ledger = _load_ledger(data_dir)
     ledger_file = display_path(ledger_path)
     entry = _entry_of(ledger["certificates"], number, ledger_file)
     if entry.get("replaced_by"):
-        raise IssueError(f"certificate {number} was replaced by {entry['replaced_by']}; revoke that one instead")
+        raise IssueError(_("certificate {number} was replaced by {replaced_by}; revoke that one instead").format(number=number, replaced_by=entry['replaced_by']))
     if isinstance(entry.get("revoked"), dict):
-        raise IssueError(f"certificate {number} is already revoked ({entry['revoked'].get('date')}: {entry['revoked'].get('reason')})")
+        raise IssueError(_("certificate {number} is already revoked ({date}: {reason})").format(number=number, date=entry['revoked'].get('date'), reason=entry['revoked'].get('reason')))
     issued = entry.get("issued")
     if isinstance(issued, dt.date) and on < issued:
-        raise IssueError(f"cannot revoke on {on}, before the certificate was issued ({issued})")
+        raise IssueError(_("cannot revoke on {on}, before the certificate was issued ({issued})").format(on=on, issued=issued))
     lf = _holder_of(ds, facts, entry, number)
-    _refuse_errors(checked, {lf.cohort.file, ledger_file}, "the revocation was not recorded")
+    _refuse_errors(checked, {lf.cohort.file, ledger_file}, _("the revocation was not recorded"))
     record = CommentedMap()
     record["date"] = on
     record["reason"] = reason.strip()
@@ -420,20 +419,20 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
     entries = ledger["certificates"]
     entry = _entry_of(entries, number, ledger_file)
     if entry.get("replaced_by"):
-        raise IssueError(f"certificate {number} was already replaced by {entry['replaced_by']}")
+        raise IssueError(_("certificate {number} was already replaced by {replaced_by}").format(number=number, replaced_by=entry['replaced_by']))
     if isinstance(entry.get("revoked"), dict):
-        raise IssueError(f"certificate {number} is revoked; a revoked certificate is not corrected")
+        raise IssueError(_("certificate {number} is revoked; a revoked certificate is not corrected").format(number=number))
     lf = _holder_of(ds, facts, entry, number)
     current = certificate_facts(lf, ds)
     if current is not None and facts_hash(current) == entry.get("hash"):
-        raise IssueError(f"nothing to correct: the facts of {number} are as issued; edit the record first")
+        raise IssueError(_("nothing to correct: the facts of {number} are as issued; edit the record first").format(number=number))
     other = [f for f in checked.errors if f.file in (lf.cohort.file, ledger_file) and not f.code.startswith("ledger.")]
     if other:
         raise Refused(sort_findings(other),
-                      f"{len(other)} error(s) besides the change to {number}; fix them first, nothing was written")
+                      _("{count} error(s) besides the change to {number}; fix them first, nothing was written").format(count=len(other), number=number))
     issued = on or entry.get("issued")
     if issued > facts.today:
-        raise IssueError(f"cannot issue on {issued}, after today ({facts.today})")
+        raise IssueError(_("cannot issue on {issued}, after today ({today})").format(issued=issued, today=facts.today))
     numbers = recorded_numbers(ds)
     new_number = numbers.next(_org_prefix(ds, lf.cohort.data.get("organisation")), issued.year)
     token = numbers.token(make_token)
@@ -489,12 +488,10 @@ def renumber(data_dir, make_token=new_token) -> list[Renumbered]:
         for k in keys:
             seen[k].add(e.get(k))
     if not later:
-        raise IssueError(f"nothing to renumber: no number, token or status index is used twice in {ledger_file}")
-    for e, _ in later:
+        raise IssueError(_("nothing to renumber: no number, token or status index is used twice in {ledger_file}").format(ledger_file=ledger_file))
+    for e, _later in later:
         if e.get("replaces") or e.get("replaced_by") or e.get("revoked"):
-            raise IssueError(f"{ledger_file}: the duplicate {e.get('number')} is part of a correction or revocation; "
-                             f"fix it by hand: give it the next free number, a new token and index in the ledger and "
-                             f"in its cohort, update replaces/replaced_by, then `biliktilik correct` if its facts changed")
+            raise IssueError(_("{ledger_file}: the duplicate {number} is part of a correction or revocation; fix it by hand: give it the next free number, a new token and index in the ledger and in its cohort, update replaces/replaced_by, then `biliktilik correct` if its facts changed").format(ledger_file=ledger_file, number=e.get('number')))
     numbers = recorded_numbers(ds)
     index = _next_index(entries)
     docs: dict[Path, object] = {}
@@ -504,8 +501,7 @@ def renumber(data_dir, make_token=new_token) -> list[Renumbered]:
         lf = facts.by_ref.get(ref)
         cert = lf.data.get("certificate") if lf else None
         if lf is None or not isinstance(cert, dict) or cert.get("token") != e.get("token"):
-            raise IssueError(f"{ledger_file}: the duplicate {e.get('number')} is issued to {ref}, who does not hold it "
-                             f"(same token) in the cohorts; fix it by hand")
+            raise IssueError(_("{ledger_file}: the duplicate {number} is issued to {ref}, who does not hold it (same token) in the cohorts; fix it by hand").format(ledger_file=ledger_file, number=e.get('number'), ref=ref))
         before = {k: e.get(k) for k in keys}
         issued = e.get("issued")
         if "number" in clash:

@@ -11,6 +11,8 @@ import sys
 import time
 from contextlib import contextmanager
 
+from biliktilik.i18n import N_, _
+
 log = logging.getLogger(__name__)
 
 
@@ -30,18 +32,20 @@ class Progress:
                                    TimeRemainingColumn)
 
         self._bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+                          TextColumn(_("left")), TimeRemainingColumn(), console=Console(stderr=True), transient=False)
         self._bars.start()
 
     @contextmanager
     def stage(self, name: str, total: int | None = None):
-        """A stage of ``total`` units (None: one step); yields ``advance(n=1)``."""
+        """A stage of ``total`` units (None: one step); yields ``advance(n=1)``. ``name`` is English
+        (marked with ``N_`` where it is written): ``timings`` keep it, the bar shows its translation."""
         started = time.perf_counter()
         task = None
         if self.enabled:
             if self._bars is None:
                 self._start()
-            task = self._bars.add_task(name, total=total if total is not None else 1)
+            task = self._bars.add_task(_(name),  # the name as shown: in the chosen language
+                                         total=total if total is not None else 1)
 
         def advance(n: int = 1):
             if task is not None:
@@ -63,3 +67,9 @@ class Progress:
 
 
 QUIET = Progress(enabled=False)
+
+# The stage names the build shows (the pipeline's own, each generator's stage and the generators'
+# module names it runs under), marked for extraction: the bar shows ``_(name)``.
+STAGE_NAMES = (N_("validate"), N_("pages"), N_("verification pages"), N_("certificate PDFs"), N_("blank forms"),
+               N_("filled forms"), N_("report PDFs"), N_("catalog_pages"), N_("regulation_pages"),
+               N_("verification_pages"), N_("certificate_pdfs"), N_("form_pdfs"), N_("report_files"), N_("check_pages"))

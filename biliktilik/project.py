@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from biliktilik.findings import BuildError
+from biliktilik.i18n import _
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: mkdocs.yml, data/, content/, templates/
 LANGUAGES = ("kk", "ru")  # the site's languages; the first is the default, at the site's root
@@ -59,7 +60,7 @@ def read_config(path: Path = CONFIG_FILE) -> dict:
         with open(path, encoding="utf-8") as fh:
             return yaml.load(fh, Loader=_ConfigLoader) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise BuildError(f"cannot read {path}: {exc}") from exc
+        raise BuildError(_("cannot read {path}: {exc}").format(path=path, exc=exc)) from exc
 
 
 @functools.cache
@@ -76,7 +77,7 @@ def labels(name: str) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise BuildError(f"cannot read the label file {path}: {' '.join(str(exc).split())}") from exc
+        raise BuildError(_("cannot read the label file {path}: {items}").format(path=path, items=' '.join(str(exc).split()))) from exc
     if not isinstance(data, dict):
-        raise BuildError(f"the label file {path} is not a mapping of labels")
+        raise BuildError(_("the label file {path} is not a mapping of labels").format(path=path))
     return data

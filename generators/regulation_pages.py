@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from biliktilik.project import LANGUAGES, TEMPLATES, labels
 from biliktilik.findings import BuildError
+from biliktilik.i18n import _
 
 from biliktilik.model import regulation_text as rt
 from generators.kit.addresses import form_urls
@@ -42,7 +43,7 @@ def documents(ctx) -> dict[str, rt.Document]:
     try:
         return rt.documents(Path(ctx.root) / CONTENT)
     except (ValueError, OSError, yaml.YAMLError) as exc:  # load() names the file and the problem
-        raise BuildError(f"cannot read the regulation texts: {exc}") from exc
+        raise BuildError(_("cannot read the regulation texts: {exc}").format(exc=exc)) from exc
 
 
 @dataclass
@@ -105,7 +106,7 @@ def check_sources(ctx):
                 problems.append(_where(rec, e.rule.key) + f"rule '{e.rule.key}' cites '{doc}#{anchor}', but "
                                 f"content/regulations/{doc}.yaml has no paragraph with that anchor")
     if problems:
-        raise BuildError("rules cite paragraphs that do not exist:\n  " + "\n  ".join(sorted(set(problems))))
+        raise BuildError(_("rules cite paragraphs that do not exist:") + "\n  " + "\n  ".join(sorted(set(problems))))
 
 
 def _where(rec, key) -> str:

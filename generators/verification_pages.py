@@ -49,6 +49,7 @@ from markupsafe import Markup
 from biliktilik.model import credentials as signing
 from biliktilik.model.certificates import fingerprint, person_name
 from biliktilik.findings import BuildError
+from biliktilik.i18n import _
 from biliktilik.model.facts import Validity, certificate_validity, today
 from biliktilik.project import TEMPLATES as TEMPLATES_DIR
 from biliktilik.project import issuer_keys_file
@@ -284,8 +285,8 @@ class Publisher:
                  as_of: dt.date | None = None, keys: signing.KeySet | None = None):
         self.site_url = site_url if site_url.endswith("/") else site_url + "/"
         if not re.match(r"^https?://[^/]+/", self.site_url):
-            raise BuildError(f"site_url {site_url!r} of mkdocs.yml is not an absolute http(s) address; "
-                             "the certificates' QR codes and did:web need the issuer's own domain")
+            raise BuildError(_("site_url {site_url!r} of mkdocs.yml is not an absolute http(s) address; the "
+                               "certificates' QR codes and did:web need the issuer's own domain").format(site_url=site_url))
         self.issuer = issuer
         self.write = write
         self.did = signing.did_for(self.site_url)
@@ -411,7 +412,7 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
         for name in ("index.html", "credential.jwt", "credential.json"):
             key = f"v/{cert.token}/{name}"
             if key in written:
-                raise BuildError(f"two outputs want the same file {site.name}/{key}")
+                raise BuildError(_("two outputs want the same file {name}/{key}").format(name=site.name, key=key))
             written.add(key)
     os.makedirs(os.path.join(site.root, "v"), exist_ok=True)
     by_cohort: dict[str, list[Cert]] = {}

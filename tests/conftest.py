@@ -20,7 +20,11 @@ def run_cli(*args, cwd=None, env=None, check=None):
     """Run ``biliktilik ARGS`` in a subprocess, as a person would; returns CompletedProcess."""
     full_env = dict(os.environ)
     full_env.setdefault("SOURCE_DATE_EPOCH", "1795392000")  # 2026-11-23: the sample data's "today"
-    full_env.update(env or {})
+    for key, value in (env or {}).items():  # None: not set (e.g. BILIKTILIK_LANG, to test LANG)
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
     proc = subprocess.run(CLI + [str(a) for a in args], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=600)
     if check is not None:
@@ -39,6 +43,25 @@ def data_copy(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _english_messages():
+    """Messages in English for every test, whatever the machine's locale: in this process and in
+    every subprocess it starts (BILIKTILIK_LANG wins over LANG). A test of another language sets
+    it itself (tests/test_i18n.py)."""
+    from biliktilik import i18n
+
+    saved = {k: os.environ.get(k) for k in ("BILIKTILIK_LANG", "LANGUAGE")}
+    os.environ["BILIKTILIK_LANG"] = "en"
+    os.environ.pop("LANGUAGE", None)
+    i18n.choose("en")
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from biliktilik.files import write_atomically
 from biliktilik.findings import BuildError
+from biliktilik.i18n import _
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -56,13 +57,13 @@ class Output:
     def path(self, rel: str) -> Path:
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-            raise BuildError(f"refusing to write outside {self.name}/: {rel}")
+            raise BuildError(_("refusing to write outside {name}/: {rel}").format(name=self.name, rel=rel))
         return self.root.joinpath(*pure.parts)
 
     def claim(self, rel: str) -> Path:
         key = str(PurePosixPath(rel))
         if key in self.written:
-            raise BuildError(f"two outputs want the same file {self.name}/{key}")
+            raise BuildError(_("two outputs want the same file {name}/{key}").format(name=self.name, key=key))
         self.written.add(key)
         path = self.path(rel)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +83,7 @@ class Output:
             if p.is_file():
                 key = p.relative_to(self.root).as_posix()
                 if key in self.written:
-                    raise BuildError(f"two outputs want the same file {self.name}/{key}")
+                    raise BuildError(_("two outputs want the same file {name}/{key}").format(name=self.name, key=key))
                 self.written.add(key)
 
     def publish(self) -> Path:
@@ -148,8 +149,7 @@ def publish_together(outputs: list[Output], journal: Path):
     except OSError as exc:
         for o in outputs:
             o.discard()
-        raise BuildError(f"cannot publish: {exc.strerror or exc} writing {journal}; "
-                         f"the previous output was left as it was") from None
+        raise BuildError(_("cannot publish: {value} writing {journal}; the previous output was left as it was").format(value=exc.strerror or exc, journal=journal)) from None
     done = []
     try:
         for pair in pairs:
@@ -161,11 +161,10 @@ def publish_together(outputs: list[Output], journal: Path):
                 _swap_in(Path(pair["staged"]), Path(pair["target"]))
             journal.unlink()
         except OSError:
-            raise BuildError(f"publishing failed half way ({exc.strerror or exc}); the next build completes it "
-                             f"(journal {journal})") from None
+            raise BuildError(_("publishing failed half way ({value}); the next build completes it (journal {journal})").format(value=exc.strerror or exc, journal=journal)) from None
         for o in outputs:
             o.discard()
-        raise BuildError(f"cannot publish: {exc.strerror or exc}; the previous output was left as it was") from None
+        raise BuildError(_("cannot publish: {value}; the previous output was left as it was").format(value=exc.strerror or exc)) from None
     _finish(journal, pairs)
 
 

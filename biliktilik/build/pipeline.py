@@ -26,6 +26,7 @@ from biliktilik.load.dataset import default_cache_dir
 from biliktilik.progress import QUIET, Progress
 from biliktilik.validate import Checked, validate
 from biliktilik.project import HOOKS_FILE, LANGUAGES, ROOT, THEME_OVERRIDES, config_beside, read_config
+from biliktilik.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Context:
         """Add a generated Markdown page to the MkDocs build of ``lang``."""
         path = self.docs[lang] / rel
         if path.exists():
-            raise BuildError(f"two generators want the same page {lang}/{rel}")
+            raise BuildError(_("two generators want the same page {lang}/{rel}").format(lang=lang, rel=rel))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
 
@@ -93,7 +94,7 @@ def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
             config["nav"] = _nav_for(cfg.get("nav"), lang)
         mkdocs_build(config)
     except (MkDocsException, SystemExit, jinja2.TemplateError, OSError) as exc:
-        raise BuildError(f"MkDocs failed for language '{lang}': {exc.__class__.__name__}: {exc}") from exc
+        raise BuildError(_("MkDocs failed for language '{lang}': {name}: {exc}").format(lang=lang, name=exc.__class__.__name__, exc=exc)) from exc
 
 
 MKDOCS_KIND = "mkdocs"
@@ -212,9 +213,9 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     if jobs < 1:
-        raise BuildError(f"--jobs must be at least 1, not {jobs}")
+        raise BuildError(_("--jobs must be at least 1, not {jobs}").format(jobs=jobs))
     try:
-        with folder_lock(site_dir, "build"):
+        with folder_lock(site_dir, _("build")):
             done = recover([site_dir, print_dir], journal_for(site_dir))
             if done:
                 log.warning("%s", done)
@@ -228,7 +229,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
            site_url, jobs, forms, progress) -> Checked:
     from generators import GENERATORS
 
-    with progress.stage("validate"):
+    with progress.stage(N_("validate")):
         checked = validate(data_dir, cache_dir, use_cache)
     if not checked.ok:
         raise InvalidData(checked.findings)
@@ -244,7 +245,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
         work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
         ctx = Context(checked, config, site, prnt, root=config_file.parent, jobs=jobs, cache=cache,
                       progress=progress, filled_forms=forms)
-        with progress.stage("pages"):
+        with progress.stage(N_("pages")):
             generate_pages(ctx, config_file, work)
         for lang in LANGUAGES:  # the default language first: its MkDocs run cleans the whole site folder
             with progress.stage(f"mkdocs {lang}"):
@@ -262,8 +263,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
                 out.discard()
         if isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
-            raise BuildError(f"cannot write the output: {exc.strerror or exc}{where}; "
-                             f"{site_dir}/ and {print_dir}/ were left as they were") from None
+            raise BuildError(_("cannot write the output: {value}{where}; {site_dir}/ and {print_dir}/ were left as they were").format(value=exc.strerror or exc, where=where, site_dir=site_dir, print_dir=print_dir)) from None
         raise
     finally:
         if work is not None:

@@ -10,53 +10,51 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from biliktilik.i18n import _
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(_("'{text}' is not a date YYYY-MM-DD").format(text=text)) from None
 
 
 def add_parsers(sub, add_data):
-    p = sub.add_parser("issue", help="give the listeners of a cohort who passed a registration number and a token")
+    p = sub.add_parser("issue", help=_("give the listeners of a cohort who passed a registration number and a token"))
     add_data(p)
-    p.add_argument("--cohort", required=True, metavar="ID", help="the cohort's id")
+    p.add_argument("--cohort", required=True, metavar="ID", help=_("the cohort's id"))
     p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="issue date (default: the day the listener's course or internship ended)")
+                   help=_("issue date (default: the day the listener's course or internship ended)"))
     p.set_defaults(run=cmd_issue)
 
-    p = sub.add_parser("revoke", help="record the revocation of a certificate (date and reason)")
+    p = sub.add_parser("revoke", help=_("record the revocation of a certificate (date and reason)"))
     add_data(p)
-    p.add_argument("--number", required=True, help="the registration number, e.g. NIT-2026-0007")
+    p.add_argument("--number", required=True, help=_("the registration number, e.g. NIT-2026-0007"))
     p.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD")
     p.add_argument("--reason", required=True, metavar="TEXT")
     p.set_defaults(run=cmd_revoke)
 
-    p = sub.add_parser("correct", help="issue a corrected certificate for an edited record; the old one is marked replaced")
+    p = sub.add_parser("correct", help=_("issue a corrected certificate for an edited record; the old one is marked replaced"))
     add_data(p)
-    p.add_argument("--number", required=True, help="the registration number of the certificate to replace")
+    p.add_argument("--number", required=True, help=_("the registration number of the certificate to replace"))
     p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="issue date of the correction (default: the old certificate's, so validity does not change)")
+                   help=_("issue date of the correction (default: the old certificate's, so validity does not change)"))
     p.set_defaults(run=cmd_correct)
 
-    p = sub.add_parser("renumber", help="after a merge: give certificates whose number, token or status index "
-                                        "is used twice new ones (the later in the ledger)")
+    p = sub.add_parser("renumber", help=_("after a merge: give certificates whose number, token or status index is used twice new ones (the later in the ledger)"))
     add_data(p)
     p.set_defaults(run=cmd_renumber)
 
-    p = sub.add_parser("verify", help="verify a certificate: signature by the issuer's did:web key, signed status, "
-                                      "validity in Kazakhstan time; exit 0 only when VALID")
+    p = sub.add_parser("verify", help=_("verify a certificate: signature by the issuer's did:web key, signed status, validity in Kazakhstan time; exit 0 only when VALID"))
     p.add_argument("credential", metavar="URL-OR-FILE",
-                   help="an address on the issuer's site (https://.../v/<token>/) or a local .jwt/.json file")
+                   help=_("an address on the issuer's site (https://.../v/<token>/) or a local .jwt/.json file"))
     p.add_argument("--issuer", metavar="URL", default=None,
-                   help="the issuer's site address (default: site_url of mkdocs.yml)")
+                   help=_("the issuer's site address (default: site_url of mkdocs.yml)"))
     p.add_argument("--site", type=Path, default=None,
-                   help="read the issuer's did.json and status lists from this built site folder instead of over HTTP")
+                   help=_("read the issuer's did.json and status lists from this built site folder instead of over HTTP"))
     p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="decide validity on this Kazakhstan day (default: today in UTC+5); "
-                        "the status lists must be current for the whole day")
+                   help=_("decide validity on this Kazakhstan day (default: today in UTC+5); the status lists must be current for the whole day"))
     p.set_defaults(run=cmd_verify)
 
 
@@ -65,8 +63,8 @@ def cmd_issue(args) -> int:
 
     issued = issue(args.data, args.cohort, args.date)
     for i in issued:
-        print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}")
-    print(f"issued {len(issued)} certificate(s) in cohort {args.cohort}; recorded in {args.data}/ledger.yaml")
+        print(_("{number}  {ref}  {name}  issued {issued}").format(number=i.number, ref=i.ref, name=i.name, issued=i.issued))
+    print(_("issued {count} certificate(s) in cohort {cohort}; recorded in {data}/ledger.yaml").format(count=len(issued), cohort=args.cohort, data=args.data))
     return 0
 
 
@@ -74,7 +72,7 @@ def cmd_revoke(args) -> int:
     from biliktilik.issuing import revoke
 
     ref = revoke(args.data, args.number, args.date, args.reason)
-    print(f"revoked {args.number} ({ref}) on {args.date}: {args.reason}")
+    print(_("revoked {number} ({ref}) on {date}: {reason}").format(number=args.number, ref=ref, date=args.date, reason=args.reason))
     return 0
 
 
@@ -91,7 +89,7 @@ def cmd_correct(args) -> int:
     from biliktilik.issuing import correct
 
     i = correct(args.data, args.number, args.date)
-    print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}, replaces {i.replaces}")
+    print(_("{number}  {ref}  {name}  issued {issued}, replaces {replaces}").format(number=i.number, ref=i.ref, name=i.name, issued=i.issued, replaces=i.replaces))
     return 0
 
 
@@ -123,23 +121,22 @@ def cmd_certificates(args) -> int:
     checked = validate(args.data, args.cache, not args.no_cache)
     if not checked.ok:
         print(render(checked.findings, "text"), file=sys.stderr)
-        print("certificates refused: the data has errors; nothing was written", file=sys.stderr)
+        print(_("certificates refused: the data has errors; nothing was written"), file=sys.stderr)
         return 1
     if args.cohort not in checked.dataset.cohorts:
         known = ", ".join(sorted(checked.dataset.cohorts)) or "none"
-        raise UsageError(f"unknown cohort '{args.cohort}'; the cohorts are: {known}")
+        raise UsageError(_("unknown cohort '{cohort}'; the cohorts are: {known}").format(cohort=args.cohort, known=known))
     config = read_config(Path(args.config or config_beside(args.data)))  # the QR codes lead to its site_url
     site_url = config.get("site_url") or "/"
     certs = collect(checked.dataset, checked.facts, site_url, args.cohort)
     if not certs:
-        raise BuildError(f"cohort '{args.cohort}' has no issued certificates; "
-                         f"issue them first: biliktilik issue --cohort {args.cohort}")
+        raise BuildError(_("cohort '{cohort}' has no issued certificates; issue them first: biliktilik issue --cohort {cohort}").format(cohort=args.cohort))
     renderer = Renderer()
     produced = render_cohort(renderer, certs, args.cohort, blank=args.blank)
     if not produced:
-        raise BuildError(f"cohort '{args.cohort}' has no certificate in force to print")
+        raise BuildError(_("cohort '{cohort}' has no certificate in force to print").format(cohort=args.cohort))
     root = Path(args.print_dir)
     for rel, data in sorted(produced.items()):
         write_atomically(root / rel, data, keep_mode=False)
-    print(f"wrote {len(produced)} PDF(s) for {len(certs)} certificate(s) under {root}/")
+    print(_("wrote {count} PDF(s) for {count2} certificate(s) under {root}/").format(count=len(produced), count2=len(certs), root=root))
     return 0

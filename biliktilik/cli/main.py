@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render, summary_markdown
+from biliktilik import i18n
+from biliktilik.i18n import _
 
 log = logging.getLogger("biliktilik")
 
@@ -23,35 +25,37 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_data(p):
-    p.add_argument("--data", type=Path, default=Path("data"), help="the records folder (default: data)")
-    p.add_argument("--cache", type=Path, default=None, help="cache folder (default: ~/.cache/biliktilik/...)")
-    p.add_argument("--no-cache", action="store_true", help="read every file again")
+    p.add_argument("--data", type=Path, default=Path("data"), help=_("the records folder (default: data)"))
+    p.add_argument("--cache", type=Path, default=None, help=_("cache folder (default: ~/.cache/biliktilik/...)"))
+    p.add_argument("--no-cache", action="store_true", help=_("read every file again"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="biliktilik", description="Validate course records and build the catalog, certificates and forms.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="more detail; tracebacks on internal errors")
+    parser = _Parser(prog="biliktilik", description=_("Validate course records and build the catalog, certificates and forms."))
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("more detail; tracebacks on internal errors"))
+    parser.add_argument("--lang", dest="message_lang", choices=i18n.MESSAGE_LANGUAGES, default=None,
+                        help=_("language of the messages: kk, ru or en (default: the locale, LANG or LC_MESSAGES)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("validate", help="check every record against the schemas and the rules")
+    p = sub.add_parser("validate", help=_("check every record against the schemas and the rules"))
     _add_data(p)
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help=_("how findings are printed"))
     p.add_argument("--summary", type=Path, default=None, metavar="FILE",
-                   help="append a Markdown summary to FILE (default with --format github: $GITHUB_STEP_SUMMARY when set)")
+                   help=_("append a Markdown summary to FILE (default with --format github: $GITHUB_STEP_SUMMARY when set)"))
     p.set_defaults(run=cmd_validate)
 
-    p = sub.add_parser("build", help="validate, then build site/ and print/")
+    p = sub.add_parser("build", help=_("validate, then build site/ and print/"))
     _add_data(p)
-    p.add_argument("--site", type=Path, default=Path("site"), help="site output folder (default: site)")
+    p.add_argument("--site", type=Path, default=Path("site"), help=_("site output folder (default: site)"))
     p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
-                   help="staff PDFs folder, never published (default: print)")
-    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml (default: the one beside the data folder, else the project's)")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: all cores)")
+                   help=_("staff PDFs folder, never published (default: print)"))
+    p.add_argument("--config", type=Path, default=None, help=_("mkdocs.yml (default: the one beside the data folder, else the project's)"))
+    p.add_argument("--jobs", "-j", type=int, default=None, help=_("worker processes (default: all cores)"))
     p.add_argument("--forms", action="store_true",
-                   help="also every listener's filled forms into print/forms/ (else: biliktilik forms --cohort)")
+                   help=_("also every listener's filled forms into print/forms/ (else: biliktilik forms --cohort)"))
     p.set_defaults(run=cmd_build)
 
-    p = sub.add_parser("synth", help="write a synthetic national-scale data set for benchmarks")
+    p = sub.add_parser("synth", help=_("write a synthetic national-scale data set for benchmarks"))
     p.add_argument("--listeners", type=int, default=60000)
     p.add_argument("--programmes", type=int, default=None)
     p.add_argument("--out", type=Path, required=True)
@@ -66,14 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     from biliktilik.cli.staff import add_parsers as add_staff_parsers  # template, import, export, schemas
     add_staff_parsers(sub, _add_data)
 
-    p = sub.add_parser("certificates", help="print a cohort's certificate PDFs into print/ (never published)")
+    p = sub.add_parser("certificates", help=_("print a cohort's certificate PDFs into print/ (never published)"))
     _add_data(p)
-    p.add_argument("--cohort", required=True, help="the cohort whose issued certificates to print")
+    p.add_argument("--cohort", required=True, help=_("the cohort whose issued certificates to print"))
     p.add_argument("--blank", action="store_true",
-                   help="only the variable fields, for printing onto the protected blank forms (print/certificates-blank/)")
+                   help=_("only the variable fields, for printing onto the protected blank forms (print/certificates-blank/)"))
     p.add_argument("--print", dest="print_dir", type=Path, default=Path("print"),
-                   help="staff PDFs folder (default: print)")
-    p.add_argument("--config", type=Path, default=None, help="mkdocs.yml, for site_url (default: the one beside the data folder, else the project's)")
+                   help=_("staff PDFs folder (default: print)"))
+    p.add_argument("--config", type=Path, default=None, help=_("mkdocs.yml, for site_url (default: the one beside the data folder, else the project's)"))
     p.set_defaults(run=cmd_certificates)  # in cli/certificates.py
     return parser
 
@@ -98,16 +102,15 @@ def cmd_build(args) -> int:
     started = time.perf_counter()
     try:
         if args.jobs is not None and args.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+            raise UsageError(_("--jobs must be at least 1, not {jobs}").format(jobs=args.jobs))
         checked = build(args.data, args.site, args.print_dir, args.config, args.cache, not args.no_cache,
                         jobs=args.jobs, forms=args.forms)
     except InvalidData as exc:
         print(render(exc.findings, "text"), file=sys.stderr)
-        print(f"build refused: {exc}; {args.site}/ was left as it was", file=sys.stderr)
+        print(_("build refused: {exc}; {site}/ was left as it was").format(exc=exc, site=args.site), file=sys.stderr)
         return 1
     warnings = [f for f in checked.findings if f.severity == "warning"]
-    print(f"built {args.site}/ and {args.print_dir}/ in {time.perf_counter() - started:.1f}s "
-          f"({len(warnings)} warning(s); run 'biliktilik validate' to see them)")
+    print(_("built {site}/ and {print_dir}/ in {value:.1f}s ({count} warning(s); run 'biliktilik validate' to see them)").format(site=args.site, print_dir=args.print_dir, value=time.perf_counter() - started, count=len(warnings)))
     return 0
 
 
@@ -115,20 +118,51 @@ def cmd_synth(args) -> int:
     from biliktilik.synth import synthesize
 
     if args.listeners < 1:
-        raise UsageError("--listeners must be at least 1")
+        raise UsageError(_("--listeners must be at least 1"))
     summary = synthesize(args.out, args.listeners, args.programmes, args.seed)
     print(summary)
     return 0
 
 
+def _take_lang(argv: list[str]) -> tuple[list[str], str | None]:
+    """``argv`` without the global ``--lang X`` / ``--lang=X`` (before or after the command, like
+    ``-v``), and X. After ``reports`` a ``--lang`` is that command's own (the report's language)
+    and stays. An unknown X stays in ``argv`` for argparse to refuse (exit 2)."""
+    rest, bad, lang, i = [], [], None, 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--", "reports"):
+            rest += argv[i:]
+            break
+        if a == "--lang" or a.startswith("--lang="):
+            value = a.split("=", 1)[1] if "=" in a else (argv[i + 1] if i + 1 < len(argv) else None)
+            taken = argv[i:i + 1] if "=" in a else argv[i:i + 2]
+            if value in i18n.MESSAGE_LANGUAGES:
+                lang = value
+            else:
+                bad = taken  # before the command, where argparse says which values are allowed
+            i += len(taken)
+            continue
+        rest.append(a)
+        i += 1
+    return bad + rest, lang
+
+
 def main(argv=None) -> int:
     """Run the command line ``argv`` (default: sys.argv[1:]); returns the exit code: 0 ok, 1 data
     errors or a refused command, 2 usage, 3 a bug (its traceback only with -v/--verbose)."""
-    parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    argv, lang = _take_lang(argv)
+    i18n.choose(lang)  # before the parser is built: its help texts are in this language
+    for stream in (sys.stdout, sys.stderr):  # a legacy locale (ru_RU.CP1251) has no Kazakh letters: '?', not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    parser = _parser()
     verbose = "-v" in argv or "--verbose" in argv
     if verbose:  # a global option is accepted after the command too: biliktilik validate -v
         argv = ["-v"] + [a for a in argv if a not in ("-v", "--verbose")]
+    if lang:
+        argv = ["--lang", lang] + argv
     try:
         args = parser.parse_args(argv)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -143,12 +177,12 @@ def main(argv=None) -> int:
         print(f"biliktilik: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("biliktilik: interrupted", file=sys.stderr)
+        print(_("biliktilik: interrupted"), file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not bad input: say so plainly
         if verbose:
             raise
-        print(f"biliktilik: internal error: {exc.__class__.__name__}: {exc} (run with --verbose for the traceback)",
+        print(_("biliktilik: internal error: {name}: {exc} (run with --verbose for the traceback)").format(name=exc.__class__.__name__, exc=exc),
               file=sys.stderr)
         return 3
 

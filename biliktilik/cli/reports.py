@@ -13,38 +13,38 @@ from pathlib import Path
 
 from biliktilik.files import write_atomically
 from biliktilik.findings import InvalidData, UsageError
+from biliktilik.i18n import _
 
 
 def _year(text: str) -> int:
     if not text.isdigit() or len(text) != 4:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a year (four digits, e.g. 2027)")
+        raise argparse.ArgumentTypeError(_("'{text}' is not a year (four digits, e.g. 2027)").format(text=text))
     return int(text)
 
 
 def add_parsers(sub, add_data):
     from biliktilik.model.reports import KINDS
 
-    p = sub.add_parser("reports", help="staff reports: the planning calendar, listener lists, post-course support, "
-                                       "monitoring, re-assessment, staff due, work-off, NOBD export")
+    p = sub.add_parser("reports", help=_("staff reports: the planning calendar, listener lists, post-course support, monitoring, re-assessment, staff due, work-off, NOBD export"))
     add_data(p)
-    p.add_argument("kind", metavar="KIND", help="one of: " + ", ".join(KINDS))
-    p.add_argument("--year", type=_year, default=None, metavar="YYYY", help="the calendar year (default: the build date's)")
-    p.add_argument("--org", default=None, metavar="ID", help="one organisation only")
-    p.add_argument("--cohort", default=None, metavar="ID", help="one cohort (listener-lists, nobd: its list or export)")
+    p.add_argument("kind", metavar="KIND", help=_("one of: ") + ", ".join(KINDS))
+    p.add_argument("--year", type=_year, default=None, metavar="YYYY", help=_("the calendar year (default: the build date's)"))
+    p.add_argument("--org", default=None, metavar="ID", help=_("one organisation only"))
+    p.add_argument("--cohort", default=None, metavar="ID", help=_("one cohort (listener-lists, nobd: its list or export)"))
     p.add_argument("--format", choices=["text", "csv", "json", "ics"], default="text",
-                   help="text (default), csv, json; ics for the calendar")
-    p.add_argument("--lang", choices=["en", "kk", "ru"], default="en", help="language of the text and iCalendar output")
-    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="write to FILE instead of the standard output")
+                   help=_("text (default), csv, json; ics for the calendar"))
+    p.add_argument("--lang", choices=["en", "kk", "ru"], default="en", help=_("language of the text and iCalendar output (not of the messages: give --lang before the command for those)"))
+    p.add_argument("--out", type=Path, default=None, metavar="FILE", help=_("write to FILE instead of the standard output"))
     p.set_defaults(run=cmd_reports)
 
-    p = sub.add_parser("forms", help="print the forms: filled from the records (personal data) or --blank")
+    p = sub.add_parser("forms", help=_("print the forms: filled from the records (personal data) or --blank"))
     add_data(p)
-    p.add_argument("--cohort", default=None, metavar="ID", help="the filled forms of one cohort")
+    p.add_argument("--cohort", default=None, metavar="ID", help=_("the filled forms of one cohort"))
     p.add_argument("--org", default=None, metavar="ID",
-                   help="one organisation's forms (with --blank also 'order-95', the national forms)")
-    p.add_argument("--blank", action="store_true", help="the blank forms (kk and ru) instead of filled ones")
+                   help=_("one organisation's forms (with --blank also 'order-95', the national forms)"))
+    p.add_argument("--blank", action="store_true", help=_("the blank forms (kk and ru) instead of filled ones"))
     p.add_argument("--out", type=Path, default=Path("print"), metavar="DIR",
-                   help="write under DIR/forms/ (default: print; never the public site/)")
+                   help=_("write under DIR/forms/ (default: print; never the public site/)"))
     p.set_defaults(run=cmd_forms)
 
 
@@ -61,9 +61,9 @@ def cmd_reports(args) -> int:
     from biliktilik.model.reports import KINDS, report
 
     if args.kind not in KINDS:
-        raise UsageError(f"unknown report '{args.kind}'; expected one of: {', '.join(KINDS)}")
+        raise UsageError(_("unknown report '{kind}'; expected one of: {items}").format(kind=args.kind, items=', '.join(KINDS)))
     if args.format == "ics" and args.kind != "calendar":
-        raise UsageError("--format ics is for the calendar only")
+        raise UsageError(_("--format ics is for the calendar only"))
     checked = _checked(args)
     rep = report(args.kind, checked.dataset, checked.facts, args.year, args.org, args.cohort)
     text = {"text": lambda: rep.text(args.lang), "csv": rep.csv, "json": rep.json,
@@ -72,7 +72,7 @@ def cmd_reports(args) -> int:
         sys.stdout.write(text)
     else:
         write_atomically(args.out, text.encode("utf-8"))
-        print(f"wrote {args.out} ({len(rep.rows)} row(s))")
+        print(_("wrote {out} ({count} row(s))").format(out=args.out, count=len(rep.rows)))
     return 0
 
 
@@ -87,9 +87,9 @@ def cmd_forms(args) -> int:
     folders = {s.org for s in F.specs().values()}
     if args.blank:
         if args.cohort:
-            raise UsageError("--blank prints the blank forms of an organisation (--org), not of a cohort")
+            raise UsageError(_("--blank prints the blank forms of an organisation (--org), not of a cohort"))
         if args.org is not None and args.org not in folders and args.org not in ds.organisations:
-            raise UsageError(f"unknown organisation '{args.org}'; expected one of: "
+            raise UsageError(_("unknown organisation '{org}'; expected one of: ").format(org=args.org)
                              + ", ".join(sorted(folders | set(ds.organisations))))
         jobs = G.blank_jobs(ds, facts, F.forms_used_by(args.org) if args.org else None)
         skipped = []
@@ -101,12 +101,12 @@ def cmd_forms(args) -> int:
         write_atomically(args.out / rel, data)
         print(args.out / rel)
     for f in skipped:
-        print(f"not printed: {f.rel}: {f.spec.key} needs " + ", ".join(sorted({m.field.what for m in f.missing}))
-              + " (see 'biliktilik validate', form.missing-field)", file=sys.stderr)
+        print(_("not printed: {rel}: {key} needs ").format(rel=f.rel, key=f.spec.key) + ", ".join(sorted({m.field.what for m in f.missing}))
+              + _(" (see 'biliktilik validate', form.missing-field)"), file=sys.stderr)
     if not produced:
-        print("biliktilik: no form to print for this selection", file=sys.stderr)
+        print(_("biliktilik: no form to print for this selection"), file=sys.stderr)
         return 1
-    print(f"{len(produced)} form(s) written under {args.out}/forms/"
-          + (f"; {len(skipped)} not printed (missing data)" if skipped else ""))
+    print(_("{count} form(s) written under {out}/forms/").format(count=len(produced), out=args.out)
+          + (_("; {count} not printed (missing data)").format(count=len(skipped)) if skipped else ""))
     return 0
 

@@ -15,30 +15,29 @@ ORGANISATION_KINDS = ORGANISATION["kind"]["allowed"]
 
 
 def add_parsers(sub, add_data):
-    p = sub.add_parser("template", help="write a cohort's listener spreadsheet (.xlsx) for staff to fill")
+    p = sub.add_parser("template", help=_("write a cohort's listener spreadsheet (.xlsx) for staff to fill"))
     add_data(p)
-    p.add_argument("--cohort", required=True, metavar="ID", help="the cohort's id")
+    p.add_argument("--cohort", required=True, metavar="ID", help=_("the cohort's id"))
     p.add_argument("file", type=Path, metavar="FILE.xlsx")
     p.set_defaults(run=cmd_template)
 
-    p = sub.add_parser("import", help="read a listener spreadsheet (.xlsx or .csv) into a cohort's file, then validate")
+    p = sub.add_parser("import", help=_("read a listener spreadsheet (.xlsx or .csv) into a cohort's file, then validate"))
     add_data(p)
-    p.add_argument("--cohort", required=True, metavar="ID", help="the cohort's id")
+    p.add_argument("--cohort", required=True, metavar="ID", help=_("the cohort's id"))
     p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--dry-run", action="store_true", help="show what would change and every problem; write nothing")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how findings are printed")
+    p.add_argument("--dry-run", action="store_true", help=_("show what would change and every problem; write nothing"))
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help=_("how findings are printed"))
     p.set_defaults(run=cmd_import)
 
-    p = sub.add_parser("export", help="write a cohort's listeners to .xlsx or .csv (IINs kept as text)")
+    p = sub.add_parser("export", help=_("write a cohort's listeners to .xlsx or .csv (IINs kept as text)"))
     add_data(p)
-    p.add_argument("--cohort", required=True, metavar="ID", help="the cohort's id")
+    p.add_argument("--cohort", required=True, metavar="ID", help=_("the cohort's id"))
     p.add_argument("file", type=Path, metavar="FILE.csv|FILE.xlsx")
     p.set_defaults(run=cmd_export)
 
-    p = sub.add_parser("schemas", help="write the JSON Schemas (DATA/.schemas/), the data reference (DATA/REFERENCE.md) "
-                                         "and each data file's schema line, for editors")
+    p = sub.add_parser("schemas", help=_("write the JSON Schemas (DATA/.schemas/), the data reference (DATA/REFERENCE.md) and each data file's schema line, for editors"))
     add_data(p)
-    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when anything is out of date")
+    p.add_argument("--check", action="store_true", help=_("write nothing; exit 1 when anything is out of date"))
     p.set_defaults(run=cmd_schemas)
 
     p = sub.add_parser("new", help=_("write a new organisation, programme or cohort record with blanks to fill in"))
@@ -88,7 +87,7 @@ def cmd_template(args) -> int:
     from biliktilik.staff.sheets import write_template
 
     n = write_template(args.data, args.cohort, args.file)
-    print(f"wrote {args.file} for cohort {args.cohort} ({n} listener(s) pre-filled)")
+    print(_("wrote {file} for cohort {cohort} ({n} listener(s) pre-filled)").format(file=args.file, cohort=args.cohort, n=n))
     return 0
 
 
@@ -96,7 +95,7 @@ def cmd_export(args) -> int:
     from biliktilik.staff.sheets import export
 
     n = export(args.data, args.cohort, args.file)
-    print(f"wrote {args.file}: {n} listener(s) of cohort {args.cohort}")
+    print(_("wrote {file}: {n} listener(s) of cohort {cohort}").format(file=args.file, n=n, cohort=args.cohort))
     return 0
 
 
@@ -108,16 +107,16 @@ def cmd_import(args) -> int:
     if result.findings:
         print(render(result.findings, args.format))
     if result.errors:
-        where = result.file if all(f.file == result.file for f in result.errors) else "the spreadsheet"
-        print(f"import refused: {len(result.errors)} error(s) in {where}; {result.file} was left as it was",
+        where = result.file if all(f.file == result.file for f in result.errors) else _("the spreadsheet")
+        print(_("import refused: {count} error(s) in {where}; {file} was left as it was").format(count=len(result.errors), where=where, file=result.file),
               file=sys.stderr)
         return 1
     if args.dry_run:
-        print(f"dry run: {result.file} was not changed")
+        print(_("dry run: {file} was not changed").format(file=result.file))
     elif result.written:
-        print(f"wrote {result.file}; the data validate without errors")
+        print(_("wrote {file}; the data validate without errors").format(file=result.file))
     else:
-        print(f"nothing to change in {result.file}")
+        print(_("nothing to change in {file}").format(file=result.file))
     return 0
 
 
@@ -129,19 +128,19 @@ def cmd_schemas(args) -> int:
 
     if not args.data.is_dir():
         from biliktilik.findings import UsageError
-        raise UsageError(f"{args.data}: no such folder")
+        raise UsageError(_("{data}: no such folder").format(data=args.data))
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp) / "data"
             shutil.copytree(args.data, copy)
             stale = [p.relative_to(copy) for p in write(copy)]
         for p in stale:
-            print(f"{args.data / p}: out of date; run 'biliktilik schemas'")
+            print(_("{value}: out of date; run 'biliktilik schemas'").format(value=args.data / p))
         return 1 if stale else 0
     changed = write(args.data)
     for p in changed:
-        print(f"wrote {p}")
-    print(f"{len(changed)} file(s) changed")
+        print(_("wrote {file}").format(file=p))
+    print(_("{count} file(s) changed").format(count=len(changed)))
     return 0
 
 

@@ -22,6 +22,8 @@ from biliktilik.files import write_atomically
 from biliktilik.findings import Finding
 from biliktilik.load.schemacheck import Checker
 from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
+from biliktilik import i18n
+from biliktilik.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,7 @@ def _listener_iins(data, display) -> list[Finding]:
             wrong = iin.problem(value)
             if wrong:
                 line, col = position(listener, "iin")
-                out.append(Finding(display, line, col, "error", "listener.iin", f"invalid IIN: {wrong}"))
+                out.append(Finding(display, line, col, "error", "listener.iin", _("invalid IIN: {wrong}").format(wrong=wrong)))
     return out
 
 
@@ -230,11 +232,12 @@ def discover(data_dir: Path):
 
 def _stamp(path: Path):
     """What makes a cached parse valid: size, mtime, and the inode and ctime that no editor or
-    ``os.utime`` can set back (git's index uses the same), and the version of the parsing code.
+    ``os.utime`` can set back (git's index uses the same), the version of the parsing code and the
+    message language (a cached file's findings are worded in it).
     A content hash would also catch a same-size edit whose mtime and ctime were both restored,
     which needs root (changing the clock); it costs reading every file on each run."""
     st = path.stat()
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION, i18n.current())
 
 
 def _parse_and_cache(job):
@@ -300,7 +303,7 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
     ds = Dataset(root=data_dir)
     if not data_dir.is_dir():
         ds.findings.append(Finding(display_path(data_dir), 1, 1, "error", "data.missing",
-                                   "the data folder does not exist"))
+                                   _("the data folder does not exist")))
         return ds
     cache = _Cache((Path(cache_dir) if cache_dir else default_cache_dir(data_dir)) if use_cache else None)
     root = data_dir.resolve()
@@ -313,7 +316,7 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
     displays = [shown(path) for path, _ in files]
     for path in stray:
         ds.findings.append(Finding(shown(path), 1, 1, "error", "data.unknown-file",
-                                   f"not a record: expected a .yaml file in one of {', '.join(sorted(schemas.FOLDERS))}/"))
+                                   _("not a record: expected a .yaml file in one of {items}/").format(items=', '.join(sorted(schemas.FOLDERS)))))
     first_seen: dict[tuple[str, str], Record] = {}
     results = _read_all(files, displays, cache, ds)
     for (path, kind), display, result in zip(files, displays, results):
@@ -329,7 +332,7 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
         previous = first_seen.get((kind, record.id))
         if previous is not None:
             ds.findings.append(record.finding(("id",), "error", f"{kind}.duplicate-id",
-                                              f"{kind} id '{record.id}' is already used by {previous.file}"))
+                                              _("{kind} id '{id}' is already used by {file}").format(kind=kind, id=record.id, file=previous.file)))
             continue
         first_seen[(kind, record.id)] = record
         ds.of_kind(kind)[record.id] = record

@@ -4,6 +4,7 @@ a century/sex digit, four serial digits and a check digit."""
 from __future__ import annotations
 
 import datetime as dt
+from biliktilik.i18n import _
 
 _W1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _W2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
@@ -24,18 +25,18 @@ def check_digit(first11: str) -> int | None:
 def problem(iin: str) -> str | None:
     """What is wrong with an IIN, or None when it is valid."""
     if len(iin) != 12 or not iin.isdigit():
-        return "an IIN has 12 digits"
+        return _("an IIN has 12 digits")
     expected = check_digit(iin[:11])
     if expected is None:
-        return "no valid check digit exists for these first 11 digits"
+        return _("no valid check digit exists for these first 11 digits")
     if expected != int(iin[11]):
-        return f"the check digit is {iin[11]}, the checksum gives {expected}"
+        return _("the check digit is {iin}, the checksum gives {expected}").format(iin=iin[11], expected=expected)
     century = _CENTURY.get(int(iin[6]))
     if century is not None:
         try:
             dt.date(century + int(iin[:2]), int(iin[2:4]), int(iin[4:6]))
         except ValueError:
-            return f"digits 1-6 ({iin[:6]}) are not a birth date YYMMDD"
+            return _("digits 1-6 ({iin}) are not a birth date YYMMDD").format(iin=iin[:6])
     return None
 
 

@@ -19,7 +19,7 @@ import difflib
 import re
 
 from biliktilik.findings import Finding
-from biliktilik.i18n import _
+from biliktilik.i18n import N_, _
 from biliktilik.load.yamlload import Invalid, position
 
 _TYPES = {
@@ -33,21 +33,21 @@ _TYPES = {
     "list": (list,),
 }
 _NAMES = {
-    "string": "a text", "integer": "a whole number", "float": "a decimal number",
-    "number": "a number", "boolean": "true or false", "date": "a date YYYY-MM-DD",
-    "dict": "a mapping (key: value)", "list": "a list",
+    "string": N_("a text"), "integer": N_("a whole number"), "float": N_("a decimal number"),
+    "number": N_("a number"), "boolean": N_("true or false"), "date": N_("a date YYYY-MM-DD"),
+    "dict": N_("a mapping (key: value)"), "list": N_("a list"),
 }
 
 
 def _describe(value) -> str:
     if value is None:
-        return "nothing (null)"
+        return _("nothing (null)")
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) < 60 else text[:57] + "..."
 
@@ -82,7 +82,7 @@ class Checker:
         if not isinstance(document, dict):
             line, col = position(document)
             out.append(Finding(file, line, col, "error", f"{self.code}.type",
-                               f"expected a mapping of keys, got {_describe(document)}"))
+                               _("expected a mapping of keys, got {describe}").format(describe=_describe(document))))
             return out
         self._check(document, file, out)
         return out
@@ -99,15 +99,15 @@ class Checker:
                 if key not in doc:
                     line, col = position(doc)
                     out.append(Finding(file, line, col, "error", f"{code}.{key}",
-                                       f"missing required key '{key}'"))
+                                       _("missing required key '{key}'").format(key=key)))
             for key, value in doc.items():
                 rule = checks.get(key)
                 if rule is None:
                     line, col = position(doc, key, of_key=True)
                     close = difflib.get_close_matches(str(key), ordered_known, n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(ordered_known)}"
+                    hint = _("; did you mean '{close}'?").format(close=close[0]) if close else _("; expected one of: {items}").format(items=', '.join(ordered_known))
                     out.append(Finding(file, line, col, "error", f"{code}.unknown-key",
-                                       f"unknown key '{key}'{hint}"))
+                                       _("unknown key '{key}'{hint}").format(key=key, hint=hint)))
                     continue
                 rule(doc, key, value, file, out)
 
@@ -134,8 +134,8 @@ class Checker:
                 sub_fields = self._compile_fields(sub, code)
         keys_rule = self._compile_rule(rule["keysrules"], code + ".key") if "keysrules" in rule else None
         values_rule = self._compile_rule(rule["valuesrules"], code) if "valuesrules" in rule else None
-        expected_types = " or ".join(_NAMES[t] for t in types) if types else ""
-        hint_text = f"; expected {rule['meta']['hint']}" if "hint" in rule.get("meta", {}) else ""
+        expected_types = _(" or ").join(_(_NAMES[t]) for t in types) if types else ""
+        hint_text = _("; expected {hint}").format(hint=rule['meta']['hint']) if "hint" in rule.get("meta", {}) else ""
         field = code.split(".", 1)[1] if "." in code else code  # e.g. thematic_plan.modules.hours
 
         def fail(container, key, file, out, message, of_key=False):
@@ -147,40 +147,39 @@ class Checker:
                 return
             if value is None:  # a blank (``key:`` with nothing after it), as `biliktilik new` writes them
                 if not nullable:
-                    expected = _("one of: {values}").format(values=", ".join(map(str, allowed))) \
-                        if allowed is not None and not (types and "list" in types) else expected_types or _("a value")
-                    fail(container, key, file, out, _("fill in {field}: expected {expected}").format(
-                        field=field, expected=expected))
+        expected_types = _(" or ").join(_(_NAMES[t]) for t in types) if types else ""
+        hint_text = _("; expected {hint}").format(hint=rule['meta']['hint']) if "hint" in rule.get("meta", {}) else ""
+        field = code.split(".", 1)[1] if "." in code else code  # e.g. thematic_plan.modules.hours
                 return
             if types and not _type_ok(value, types):
                 hint = ""
                 if types == ("string",) and isinstance(value, (int, float)) and not isinstance(value, bool):
-                    hint = "; put it in quotes"
+                    hint = _("; put it in quotes")
                 elif types == ("date",) and isinstance(value, str):
-                    hint = " (no quotes)"
-                fail(container, key, file, out, f"expected {expected_types}, got {_describe(value)}{hint}")
+                    hint = _(" (no quotes)")
+                fail(container, key, file, out, _("expected {types}, got {value}{hint}").format(types=expected_types, value=_describe(value), hint=hint))
                 return
             if not empty_ok and isinstance(value, (str, list, dict)) and not (value.strip() if isinstance(value, str) else value):
-                fail(container, key, file, out, f"'{key}' is empty")
+                fail(container, key, file, out, _("'{key}' is empty").format(key=key))
                 return
             if allowed_set is not None:
                 if isinstance(value, list):
                     for i, item in enumerate(value):
                         if not _member(item, allowed_set):
-                            fail(value, i, file, out, f"{_describe(item)} is not allowed; expected one of: {', '.join(map(str, allowed))}")
+                            fail(value, i, file, out, _("{describe} is not allowed; expected one of: {items}").format(describe=_describe(item), items=', '.join(map(str, allowed))))
                 elif not _member(value, allowed_set):
-                    fail(container, key, file, out, f"{_describe(value)} is not allowed; expected one of: {', '.join(map(str, allowed))}")
+                    fail(container, key, file, out, _("{describe} is not allowed; expected one of: {items}").format(describe=_describe(value), items=', '.join(map(str, allowed))))
                     return
             if lo is not None and not isinstance(value, (list, dict, str)) and value < lo:
-                fail(container, key, file, out, f"{_describe(value)} is below the minimum {lo}")
+                fail(container, key, file, out, _("{describe} is below the minimum {lo}").format(describe=_describe(value), lo=lo))
             if hi is not None and not isinstance(value, (list, dict, str)) and value > hi:
-                fail(container, key, file, out, f"{_describe(value)} is above the maximum {hi}{hint_text}")
+                fail(container, key, file, out, _("{describe} is above the maximum {hi}{hint_text}").format(describe=_describe(value), hi=hi, hint_text=hint_text))
             if minlength is not None and len(value) < minlength:
-                fail(container, key, file, out, f"has {len(value)} item(s); at least {minlength} expected")
+                fail(container, key, file, out, _("has {count} item(s); at least {minlength} expected").format(count=len(value), minlength=minlength))
             if maxlength is not None and len(value) > maxlength:
-                fail(container, key, file, out, f"has {len(value)} item(s); at most {maxlength} expected")
+                fail(container, key, file, out, _("has {count} item(s); at most {maxlength} expected").format(count=len(value), maxlength=maxlength))
             if regex is not None and isinstance(value, str) and not regex.match(value):
-                fail(container, key, file, out, f"{_describe(value)} does not match the expected form {regex_text}")
+                fail(container, key, file, out, _("{describe} does not match the expected form {regex_text}").format(describe=_describe(value), regex_text=regex_text))
             if sub_fields is not None and isinstance(value, dict):
                 sub_fields(value, file, out)
             elif sub_item is not None and isinstance(value, list):

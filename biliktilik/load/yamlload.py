@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader
 
 from biliktilik.findings import Finding
+from biliktilik.i18n import _
 
 __all__ = ["Invalid", "LEDGER_LIMITS", "LIMITS", "Limits", "Map", "Seq", "load_text", "load_file", "plain", "position"]
 
@@ -104,7 +105,7 @@ class _Constructor:
         if key in self.built:
             return self.built[key]
         if key in self.building:
-            self.error(node, "yaml.recursive", "an alias refers to the collection that contains it; recursive data is not allowed")
+            self.error(node, "yaml.recursive", _("an alias refers to the collection that contains it; recursive data is not allowed"))
             return Invalid("")
         self.building.add(key)
         try:
@@ -128,16 +129,16 @@ class _Constructor:
         value_at = result.value_at = {}
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
-                self.error(key_node, "yaml.merge", "merge keys (<<) are not supported; write the keys out")
+                self.error(key_node, "yaml.merge", _("merge keys (<<) are not supported; write the keys out"))
                 continue
             key = self.build(key_node)
             if isinstance(key, (dict, list)):
-                self.error(key_node, "yaml.key", "a key must be a plain value, not a mapping or list")
+                self.error(key_node, "yaml.key", _("a key must be a plain value, not a mapping or list"))
                 continue
             if key in result:
                 first = key_at[key][0]
                 self.error(key_node, "yaml.duplicate-key",
-                           f"duplicate key '{key}' (first defined on line {first}); each key may appear once")
+                           _("duplicate key '{key}' (first defined on line {first}); each key may appear once").format(key=key, first=first))
                 continue
             km, vm = key_node.start_mark, value_node.start_mark
             key_at[key] = (km.line + 1, km.column + 1)
@@ -179,14 +180,14 @@ class _Constructor:
             match = _DATE.match(value)
             if not match:
                 self.error(node, "yaml.datetime",
-                           f"'{value}' has a time of day; write a date as YYYY-MM-DD")
+                           _("'{value}' has a time of day; write a date as YYYY-MM-DD").format(value=value))
                 return Invalid(value)
             try:
                 return dt.date(*map(int, match.groups()))
             except ValueError as exc:
-                self.error(node, "yaml.date", f"impossible date '{value}' ({exc}); expected a real date YYYY-MM-DD")
+                self.error(node, "yaml.date", _("impossible date '{value}' ({exc}); expected a real date YYYY-MM-DD").format(value=value, exc=exc))
                 return Invalid(value)
-        self.error(node, "yaml.tag", f"unsupported tag '{tag}'")
+        self.error(node, "yaml.tag", _("unsupported tag '{tag}'").format(tag=tag))
         return value
 
 
@@ -261,25 +262,21 @@ def _measure(root, file: str, findings: list[Finding], limits: Limits = LIMITS) 
             frame[4] = max(frame[4], height[key])
             through_aliases += size[key]
             if depth + height[key] > limits.depth:
-                return fail(node, "yaml.too-deep", f"an alias here nests the data {depth + height[key]} levels deep; "
-                                                   f"at most {limits.depth} are allowed")
+                return fail(node, "yaml.too-deep", _("an alias here nests the data {value} levels deep; at most {depth} are allowed").format(value=depth + height[key], depth=limits.depth))
         elif key in active:  # recursive: the constructor reports it
             continue
         else:
             distinct += 1
             if depth + 1 > limits.depth:
-                return fail(child, "yaml.too-deep", f"the data is nested more than {limits.depth} levels deep here; "
-                                                    f"a record needs far fewer")
+                return fail(child, "yaml.too-deep", _("the data is nested more than {depth} levels deep here; a record needs far fewer").format(depth=limits.depth))
             active.add(key)
             stack.append([child, depth + 1, children(child), 1, 0])
             continue
         if through_aliases > limits.alias_nodes:
             return fail(node, "yaml.alias-limit",
-                        f"the aliases (*name) in this collection repeat more than {limits.alias_nodes:,} values "
-                        f"(an alias bomb?); write the data out or use fewer aliases")
+                        _("the aliases (*name) in this collection repeat more than {alias_nodes:,} values (an alias bomb?); write the data out or use fewer aliases").format(alias_nodes=limits.alias_nodes))
         if distinct > limits.nodes:
-            return fail(child, "yaml.too-many-nodes", f"the file holds more than {limits.nodes:,} values; "
-                                                      f"split it into smaller records")
+            return fail(child, "yaml.too-many-nodes", _("the file holds more than {nodes:,} values; split it into smaller records").format(nodes=limits.nodes))
     return True
 
 
@@ -295,7 +292,7 @@ def load_text(text: str, file: str, findings: list[Finding], limits: Limits = LI
     yaml.alias-limit, yaml.too-deep, yaml.too-many-nodes checked before construction); returns
     None when the document cannot be used."""
     if not text.strip():
-        findings.append(Finding(file, 1, 1, "error", "yaml.empty", "the file is empty; expected a YAML mapping"))
+        findings.append(Finding(file, 1, 1, "error", "yaml.empty", _("the file is empty; expected a YAML mapping")))
         return None
     try:
         loader = _Loader(text)
@@ -311,26 +308,26 @@ def load_text(text: str, file: str, findings: list[Finding], limits: Limits = LI
         if "tab" in problem or "\t" in problem or at_tab:
             message = "tab character; YAML is indented with spaces only, replace the tab with spaces"
         else:
-            message = f"invalid YAML: {problem}"
+            message = _("invalid YAML: {problem}").format(problem=problem)
             if exc.context:
                 started = exc.context_mark
-                where = f" started on line {started.line + 1}" if started and started.line + 1 != line else ""
-                message += f" ({exc.context}{where})"
+                where = _(" started on line {value}").format(value=started.line + 1) if started and started.line + 1 != line else ""
+                message += " ({context}{where})".format(context=exc.context, where=where)
             if "mapping values are not allowed" in problem:
-                message += "; put a value that contains ': ' in quotes"
+                message += _("; put a value that contains ': ' in quotes")
         findings.append(Finding(file, line, col, "error", "yaml.syntax", message))
         return None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
         findings.append(Finding(file, line, col, "error", "yaml.character",
-                                f"character U+{_codepoint(exc.character):04X} is not allowed in YAML text; remove it"))
+                                _("character U+{codepoint:04X} is not allowed in YAML text; remove it").format(codepoint=_codepoint(exc.character))))
         return None
     except yaml.YAMLError as exc:
-        findings.append(Finding(file, 1, 1, "error", "yaml.syntax", f"invalid YAML: {exc}"))
+        findings.append(Finding(file, 1, 1, "error", "yaml.syntax", _("invalid YAML: {exc}").format(exc=exc)))
         return None
     if node is None:
-        findings.append(Finding(file, 1, 1, "error", "yaml.empty", "the file holds no YAML document"))
+        findings.append(Finding(file, 1, 1, "error", "yaml.empty", _("the file holds no YAML document")))
         return None
     if not _measure(node, file, findings, limits):
         return None
@@ -344,11 +341,11 @@ def load_file(path, display: str, findings: list[Finding], limits: Limits = LIMI
         with open(path, "rb") as fh:
             data = fh.read(limits.bytes + 1)
     except OSError as exc:
-        findings.append(Finding(display, 1, 1, "error", "file.read", f"cannot read the file: {exc.strerror or exc}"))
+        findings.append(Finding(display, 1, 1, "error", "file.read", _("cannot read the file: {value}").format(value=exc.strerror or exc)))
         return None
     if len(data) > limits.bytes:
         findings.append(Finding(display, 1, 1, "error", "yaml.too-large",
-                                f"the file is larger than {limits.bytes / 1048576:g} MiB; split it into smaller records"))
+                                _("the file is larger than {value:g} MiB; split it into smaller records").format(value=limits.bytes / 1048576)))
         return None
     try:
         text = data.decode("utf-8")
@@ -357,7 +354,7 @@ def load_file(path, display: str, findings: list[Finding], limits: Limits = LIMI
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         findings.append(Finding(display, line, col, "error", "file.encoding",
-                                f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8"))
+                                _("byte 0x{data:02x} is not UTF-8; save the file as UTF-8").format(data=data[exc.start])))
         return None
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -35,6 +35,7 @@ from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
 
 from biliktilik.findings import BuildError
 from biliktilik.project import DEMO_KEY_FILE, ISSUER_KEYS_FILE, ROOT
+from biliktilik.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def base58btc_decode(text: str) -> bytes:
     for ch in text:
         i = _B58.find(ch)
         if i < 0:
-            raise ValueError("not base58btc")
+            raise ValueError(_("not base58btc"))
         n = n * 58 + i
     body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
     return b"\0" * (len(text) - len(text.lstrip("1"))) + body
@@ -122,12 +123,12 @@ def _parse_key(text: str, origin: str) -> Ed25519PrivateKey:
         else:
             raw = base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4), validate=True)
             if len(raw) != 32:
-                raise ValueError(f"expected 32 raw bytes, got {len(raw)}")
+                raise ValueError(_("expected 32 raw bytes, got {count}").format(count=len(raw)))
             key = Ed25519PrivateKey.from_private_bytes(raw)
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise BuildError(f"the issuer key from {origin} cannot be read: {exc}") from None
+        raise BuildError(_("the issuer key from {origin} cannot be read: {exc}").format(origin=origin, exc=exc)) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise BuildError(f"the issuer key from {origin} is not an Ed25519 private key")
+        raise BuildError(_("the issuer key from {origin} is not an Ed25519 private key").format(origin=origin))
     return key
 
 
@@ -147,11 +148,11 @@ def load_issuer(environ=None) -> Issuer:
     if env.get(ENV_KEY_FILE):
         path = Path(env[ENV_KEY_FILE]).expanduser()
         if _inside(path, ROOT) and path.resolve() != DEMO_KEY_FILE.resolve():
-            raise BuildError(f"${ENV_KEY_FILE} points into the repository ({path}); keep the issuer key outside it")
+            raise BuildError(_("${env_key_file} points into the repository ({path}); keep the issuer key outside it").format(env_key_file=ENV_KEY_FILE, path=path))
         try:
             text = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
-            raise BuildError(f"cannot read the issuer key file {path}: {exc}") from None
+            raise BuildError(_("cannot read the issuer key file {path}: {exc}").format(path=path, exc=exc)) from None
         return Issuer(_parse_key(text, str(path)), path.resolve() == DEMO_KEY_FILE.resolve(), str(path))
     log.warning("signing with the DEMO issuer key %s: fine for the sample data, never for real certificates "
                 "(set %s or %s)", DEMO_KEY_FILE.relative_to(ROOT), ENV_KEY, ENV_KEY_FILE)
@@ -232,22 +233,22 @@ def _key_date(value, where: str) -> dt.date | None:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise BuildError(f"{where}: {value!r} is not a date YYYY-MM-DD")
+    raise BuildError(_("{where}: {value!r} is not a date YYYY-MM-DD").format(where=where, value=value))
 
 
 def _key_record(item, where: str) -> KeyRecord:
     allowed = {"id", "public_key", "from", "until", "status", "compromised", "note"}
     if not isinstance(item, dict):
-        raise BuildError(f"{where}: a key is a mapping with id, public_key, from, status")
+        raise BuildError(_("{where}: a key is a mapping with id, public_key, from, status").format(where=where))
     unknown = sorted(set(map(str, item)) - allowed)
     if unknown:
-        raise BuildError(f"{where}: unknown field {unknown[0]!r} (expected {', '.join(sorted(allowed))})")
+        raise BuildError(_("{where}: unknown field {unknown!r} (expected {items})").format(where=where, unknown=unknown[0], items=', '.join(sorted(allowed))))
     kid = item.get("id")
     if not isinstance(kid, str) or not kid or not all(c.isascii() and (c.isalnum() or c == "-") for c in kid):
-        raise BuildError(f"{where}: id {kid!r} is not a key id like key-2 (ASCII letters, digits, '-')")
+        raise BuildError(_("{where}: id {kid!r} is not a key id like key-2 (ASCII letters, digits, '-')").format(where=where, kid=kid))
     status = item.get("status")
     if status not in KEY_STATES:
-        raise BuildError(f"{where} ({kid}): status {status!r} is not one of {', '.join(KEY_STATES)}")
+        raise BuildError(_("{where} ({kid}): status {status!r} is not one of {items}").format(where=where, kid=kid, status=status, items=', '.join(KEY_STATES)))
     try:
         public_key_from_jwk(item.get("public_key"))
     except ValueError as exc:
@@ -255,8 +256,7 @@ def _key_record(item, where: str) -> KeyRecord:
     jwk = {k: item["public_key"][k] for k in ("kty", "crv", "x")}
     compromised = _key_date(item.get("compromised"), f"{where} ({kid}) compromised")
     if (status == "compromised") != (compromised is not None):
-        raise BuildError(f"{where} ({kid}): a compromised key needs the date it was withdrawn (compromised: "
-                         "YYYY-MM-DD), and only a compromised key has one")
+        raise BuildError(_("{where} ({kid}): a compromised key needs the date it was withdrawn (compromised: YYYY-MM-DD), and only a compromised key has one").format(where=where, kid=kid))
     return KeyRecord(kid, jwk, status, _key_date(item.get("from"), f"{where} ({kid}) from"),
                      _key_date(item.get("until"), f"{where} ({kid}) until"), compromised, str(item.get("note") or ""))
 
@@ -279,7 +279,7 @@ def load_keys(issuer: Issuer, environ=None, path: Path | None = None) -> KeySet:
     except FileNotFoundError:
         return KeySet.single(issuer, chosen or KEY_ID)
     except (OSError, UnicodeDecodeError) as exc:
-        raise BuildError(f"cannot read the issuer key file {path}: {exc}") from None
+        raise BuildError(_("cannot read the issuer key file {path}: {exc}").format(path=path, exc=exc)) from None
     import yaml
 
     try:
@@ -287,29 +287,27 @@ def load_keys(issuer: Issuer, environ=None, path: Path | None = None) -> KeySet:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise BuildError(f"{path}{at}: not YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise BuildError(_("{path}{at}: not YAML: {value}").format(path=path, at=at, value=getattr(exc, 'problem', None) or exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list) or set(doc) - {"keys"}:
-        raise BuildError(f"{path}: expected one member 'keys:', a list of keys")
+        raise BuildError(_("{path}: expected one member 'keys:', a list of keys").format(path=path))
     records = tuple(_key_record(item, f"{path}: key {i + 1}") for i, item in enumerate(doc["keys"]))
     ids = [k.id for k in records]
     for kid in ids:
         if ids.count(kid) > 1:
-            raise BuildError(f"{path}: the key id {kid} is listed twice")
+            raise BuildError(_("{path}: the key id {kid} is listed twice").format(path=path, kid=kid))
     if chosen is None:
         active = [k.id for k in records if k.status == "active"]
         if len(active) != 1:
-            raise BuildError(f"{path} lists {len(active)} active keys; mark one active or set ${ENV_KEY_ID}")
+            raise BuildError(_("{path} lists {count} active keys; mark one active or set ${env_key_id}").format(path=path, count=len(active), env_key_id=ENV_KEY_ID))
         chosen = active[0]
     record = next((k for k in records if k.id == chosen), None)
     mine = issuer.jwk()
     if record is None:
-        raise BuildError(f"the signing key {chosen} is not in {path}; add it: "
-                         f"{{id: {chosen}, public_key: {{kty: OKP, crv: Ed25519, x: {mine['x']}}}, status: active}}")
+        raise BuildError(_("the signing key {chosen} is not in {path}; add it: {{id: {chosen}, public_key: {{kty: OKP, crv: Ed25519, x: {x}}}, status: active}}").format(chosen=chosen, path=path, x=mine['x']))
     if record.status != "active":
-        raise BuildError(f"the signing key {chosen} is {record.status} in {path}; sign with an active key")
+        raise BuildError(_("the signing key {chosen} is {status} in {path}; sign with an active key").format(chosen=chosen, status=record.status, path=path))
     if record.jwk != mine:
-        raise BuildError(f"the issuer key from {issuer.origin} is not {chosen} of {path} (its public key x is "
-                         f"{mine['x']}, the file's {record.jwk['x']})")
+        raise BuildError(_("the issuer key from {origin} is not {chosen} of {path} (its public key x is {x}, the file's {x2})").format(origin=issuer.origin, chosen=chosen, path=path, x=mine['x'], x2=record.jwk['x']))
     return KeySet(chosen, records)
 
 
@@ -318,11 +316,11 @@ def load_keys(issuer: Issuer, environ=None, path: Path | None = None) -> KeySet:
 def public_key_from_jwk(jwk: dict) -> Ed25519PublicKey:
     """An Ed25519 public key from its JWK; ValueError for any other key."""
     if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "d" in jwk:
-        raise ValueError("not an Ed25519 public JWK")
+        raise ValueError(_("not an Ed25519 public JWK"))
     try:
         return Ed25519PublicKey.from_public_bytes(urlsafe_b64decode(str(jwk.get("x", "")).encode("ascii")))
     except (ValueError, binascii.Error) as exc:
-        raise ValueError(f"not an Ed25519 public JWK: {exc}") from None
+        raise ValueError(_("not an Ed25519 public JWK: {exc}").format(exc=exc)) from None
 
 
 class JwtSigner:
@@ -429,13 +427,13 @@ def encode_status_list(set_indices, size: int = STATUS_LIST_BITS) -> str:
 def status_bit(encoded: str, index: int) -> bool:
     """The bit ``index`` of an encodedList; ValueError when it is not one or is too short."""
     if not isinstance(encoded, str) or not encoded.startswith("u"):
-        raise ValueError("the status list is not base64url multibase")
+        raise ValueError(_("the status list is not base64url multibase"))
     try:
         bits = gzip.decompress(urlsafe_b64decode(encoded[1:].encode("ascii")))
     except (OSError, ValueError, binascii.Error) as exc:
-        raise ValueError(f"the status list cannot be decoded: {exc}") from None
+        raise ValueError(_("the status list cannot be decoded: {exc}").format(exc=exc)) from None
     if index < 0 or index // 8 >= len(bits):
-        raise ValueError(f"index {index} is beyond the status list")
+        raise ValueError(_("index {index} is beyond the status list").format(index=index))
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 

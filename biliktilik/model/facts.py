@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.rules import Rule, Rules, resolve
 from biliktilik.project import labels
+from biliktilik.i18n import _
 
 
 def today() -> dt.date:
@@ -268,7 +269,7 @@ def _decide(lf: ListenerFacts, cohort: dict) -> None:
         minimum = _internship_minimum(rules)
         if minimum is not None and isinstance(hours, int) and hours < minimum[0]:
             lf.failures.append(Failure("listener.internship-hours", ("internship", "hours"),
-                                       f"{hours} academic hours is below the {minimum[0]} an internship needs", minimum[1]))
+                                       _("{hours} academic hours is below the {minimum} an internship needs").format(hours=hours, minimum=minimum[0]), minimum[1]))
             lf.outcome = "reference"
         else:
             lf.outcome = "internship_certificate"
@@ -280,16 +281,16 @@ def _decide(lf: ListenerFacts, cohort: dict) -> None:
     need_att = rules.get("attendance_min") if rules else None
     if isinstance(attendance, (int, float)) and need_att is not None and attendance < need_att.value:
         lf.failures.append(Failure("listener.attendance", ("attendance",),
-                                   f"{attendance:g} is below the {need_att.value:g} required for a certificate", need_att))
+                                   _("{attendance:g} is below the {value:g} required for a certificate").format(attendance=attendance, value=need_att.value), need_att))
     need_test = rules.get("final_test_min") if rules else None
     if not isinstance(test, dict):
         lf.failures.append(Failure("listener.final-test", ("attendance",),
-                                   "no final test result; a certificate needs the final test", need_test))
+                                   _("no final test result; a certificate needs the final test"), need_test))
     elif isinstance(test.get("score"), (int, float)) and isinstance(test.get("max"), (int, float)) and test["max"] > 0:
         share = test["score"] / test["max"]
         if need_test is not None and share < need_test.value:
             lf.failures.append(Failure("listener.final-test", ("final_test", "score"),
-                                       f"{test['score']:g} of {test['max']:g} ({share:.0%}) is below the {need_test.value:.0%} of the maximum required",
+                                       _("{score:g} of {max:g} ({share:.0%}) is below the {value:.0%} of the maximum required").format(score=test['score'], max=test['max'], share=share, value=need_test.value),
                                        need_test))
     lf.outcome = "reference" if lf.failures else "certificate"
 

@@ -25,6 +25,7 @@ from biliktilik.calendars import Event, calendar
 from biliktilik.findings import UsageError
 from biliktilik.project import REGULATIONS, labels
 from biliktilik.texts import in_languages, sort_key
+from biliktilik.i18n import _
 
 KINDS = ("calendar", "listener-lists", "post-course", "monitoring", "reassessment", "staff-due", "work-off", "nobd")
 LANGS = ("en", "kk", "ru")
@@ -238,20 +239,20 @@ def _raw(value):
 def _choices(names) -> str:
     names = sorted(names)
     shown = ", ".join(names[:20])
-    return shown + (f" and {len(names) - 20} more" if len(names) > 20 else "") if names else "none"
+    return shown + (_(" and {value} more").format(value=len(names) - 20) if len(names) > 20 else "") if names else _("none")
 
 
 def check_selection(ds: Dataset, year: int | None = None, organisation: str | None = None,
                     cohort: str | None = None) -> None:
     """A usage error for an unknown organisation or cohort or an impossible year."""
     if organisation is not None and organisation not in ds.organisations:
-        raise UsageError(f"unknown organisation '{organisation}'; expected one of: {_choices(ds.organisations)}")
+        raise UsageError(_("unknown organisation '{organisation}'; expected one of: {choices}").format(organisation=organisation, choices=_choices(ds.organisations)))
     if cohort is not None and cohort not in ds.cohorts:
-        raise UsageError(f"unknown cohort '{cohort}'; expected one of: {_choices(ds.cohorts)}")
+        raise UsageError(_("unknown cohort '{cohort}'; expected one of: {choices}").format(cohort=cohort, choices=_choices(ds.cohorts)))
     if cohort is not None and organisation is not None and ds.cohorts[cohort].data.get("organisation") != organisation:
-        raise UsageError(f"cohort '{cohort}' belongs to '{ds.cohorts[cohort].data.get('organisation')}', not '{organisation}'")
+        raise UsageError(_("cohort '{cohort}' belongs to '{organisation}', not '{organisation2}'").format(cohort=cohort, organisation=ds.cohorts[cohort].data.get('organisation'), organisation2=organisation))
     if year is not None and not 1900 <= year <= 2999:
-        raise UsageError(f"year {year} is out of range; expected a calendar year from 1900 to 2999, e.g. 2027")
+        raise UsageError(_("year {year} is out of range; expected a calendar year from 1900 to 2999, e.g. 2027").format(year=year))
 
 
 def _name(data: dict) -> str:
@@ -303,7 +304,7 @@ def _year_end(year: int | None, today: dt.date) -> dt.date:
 def report(kind: str, ds: Dataset, facts: Facts, year: int | None = None, organisation: str | None = None,
            cohort: str | None = None) -> Report:
     if kind not in KINDS:
-        raise UsageError(f"unknown report '{kind}'; expected one of: {', '.join(KINDS)}")
+        raise UsageError(_("unknown report '{kind}'; expected one of: {items}").format(kind=kind, items=', '.join(KINDS)))
     check_selection(ds, year, organisation, cohort)
     return _BUILDERS[kind](ds, facts, year, organisation, cohort)
 
@@ -507,8 +508,8 @@ def _nobd(ds, facts, year, org, cohort):
         due = factsmod.cohort_deadline(facts, c, "nobd")
         end = c.data.get("end")
         if end > facts.today:
-            raise UsageError(f"cohort '{cohort}' ends on {end}; its NOBD data can be exported once it has finished"
-                             + (f" (due by {due.date}, {due.rule})" if due else ""))
+            raise UsageError(_("cohort '{cohort}' ends on {end}; its NOBD data can be exported once it has finished").format(cohort=cohort, end=end)
+                             + (_(" (due by {date}, {rule})").format(date=due.date, rule=due.rule) if due else ""))
         rows = []
         for lf in facts.of_cohort(cohort):
             d = lf.data

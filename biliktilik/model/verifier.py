@@ -36,6 +36,7 @@ from joserfc.jwk import OKPKey
 
 from biliktilik.model import credentials as C
 from biliktilik.model.facts import Validity, kz_day
+from biliktilik.i18n import _
 
 VERDICTS = ("VALID", "REVOKED", "REPLACED", "EXPIRED", "UNVERIFIED")
 FETCH_TIMEOUT = 15  # seconds per request
@@ -65,7 +66,7 @@ def normal_site_url(url: str) -> str:
     """``scheme://host[:port]/path/`` with a trailing slash; ValueError unless http(s) with a host."""
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"the issuer address {url!r} is not an http(s) URL with a host")
+        raise ValueError(_("the issuer address {url!r} is not an http(s) URL with a host").format(url=url))
     return url if url.endswith("/") else url + "/"
 
 
@@ -94,27 +95,27 @@ class Fetcher:
 
     def get(self, url: str) -> bytes:
         if not on_site(url, self.site_url):
-            raise Unverified(f"{url} is not on the issuer's site {self.site_url}")
+            raise Unverified(_("{url} is not on the issuer's site {site_url}").format(url=url, site_url=self.site_url))
         if self.site is not None:
             rel = urlsplit(url).path[len(urlsplit(self.site_url).path):]
             local = self.site / rel
             if rel == "" or rel.endswith("/"):
                 local = local / "index.html"
             if not local.resolve().is_relative_to(self.site.resolve()):
-                raise Unverified(f"{url} leads out of {self.site}/")
+                raise Unverified(_("{url} leads out of {site}/").format(url=url, site=self.site))
             return read_limited(local, url)
         try:
             with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "*/*"}),
                                         timeout=FETCH_TIMEOUT) as response:
                 if not on_site(response.geturl(), self.site_url):
-                    raise Unverified(f"{url} redirected off the issuer's site to {response.geturl()}")
+                    raise Unverified(_("{url} redirected off the issuer's site to {target}").format(url=url, target=response.geturl()))
                 data = response.read(MAX_BYTES + 1)
         except urllib.error.HTTPError as exc:
-            raise Unverified(f"cannot fetch {url}: HTTP {exc.code}") from None
+            raise Unverified(_("cannot fetch {url}: HTTP {code}").format(url=url, code=exc.code)) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise Unverified(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
+            raise Unverified(_("cannot fetch {url}: {reason}").format(url=url, reason=getattr(exc, 'reason', exc))) from None
         if len(data) > MAX_BYTES:
-            raise Unverified(f"{url} is larger than {MAX_BYTES} bytes")
+            raise Unverified(_("{url} is larger than {max_bytes} bytes").format(url=url, max_bytes=MAX_BYTES))
         return data
 
 
@@ -124,9 +125,9 @@ def read_limited(path: Path, what: str) -> bytes:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise Unverified(f"cannot read {what}: {exc.strerror}") from None
+        raise Unverified(_("cannot read {what}: {strerror}").format(what=what, strerror=exc.strerror)) from None
     if len(data) > MAX_BYTES:
-        raise Unverified(f"{what} is larger than {MAX_BYTES} bytes")
+        raise Unverified(_("{what} is larger than {max_bytes} bytes").format(what=what, max_bytes=MAX_BYTES))
     return data
 
 
@@ -134,9 +135,9 @@ def _json(data: bytes, what: str):
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Unverified(f"{what} is not JSON: {exc}") from None
+        raise Unverified(_("{what} is not JSON: {exc}").format(what=what, exc=exc)) from None
     except RecursionError:
-        raise Unverified(f"{what} is not JSON a verifier reads: nested too deeply") from None
+        raise Unverified(_("{what} is not JSON a verifier reads: nested too deeply").format(what=what)) from None
 
 
 class Issuer:
@@ -157,9 +158,9 @@ class Issuer:
 
     def document(self) -> dict:
         if self._doc is None:
-            doc = _json(self.fetcher.get(self.did_url), f"the DID document {self.did_url}")
+            doc = _json(self.fetcher.get(self.did_url), _("the DID document {did_url}").format(did_url=self.did_url))
             if not isinstance(doc, dict) or doc.get("id") != self.did:
-                raise Unverified(f"{self.did_url} does not describe {self.did}")
+                raise Unverified(_("{did_url} does not describe {did}").format(did_url=self.did_url, did=self.did))
             self._doc = doc
         return self._doc
 
@@ -167,16 +168,15 @@ class Issuer:
         """The public JWK of the key ``kid`` (a did URL of this issuer) from its did.json; Unverified when
         the key is not the issuer's, not listed for assertions, or withdrawn (with the date)."""
         if not isinstance(kid, str) or not kid.startswith(self.did + "#"):
-            raise Unverified(f"the signature names the key {kid!r}, not one of the issuer's ({self.did}#...)")
+            raise Unverified(_("the signature names the key {kid!r}, not one of the issuer's ({did}#...)").format(kid=kid, did=self.did))
         doc = self.document()
         revoked = doc.get(C.REVOKED_KEYS)
         for entry in revoked if isinstance(revoked, list) else []:
             if isinstance(entry, dict) and entry.get("id") == kid:
-                raise Unverified(f"signed with the key {kid}, which the issuer withdrew on {entry.get('revoked')} "
-                                 "(compromised): this copy is not the issuer's current credential")
+                raise Unverified(_("signed with the key {kid}, which the issuer withdrew on {revoked} (compromised): this copy is not the issuer's current credential").format(kid=kid, revoked=entry.get('revoked')))
         methods = doc.get("assertionMethod")
         if not isinstance(methods, list) or kid not in methods:
-            raise Unverified(f"{self.did_url} does not list {kid} for assertions")
+            raise Unverified(_("{did_url} does not list {kid} for assertions").format(did_url=self.did_url, kid=kid))
         for vm in doc.get("verificationMethod") or []:
             if isinstance(vm, dict) and vm.get("id") == kid and vm.get("controller") == self.did:
                 try:
@@ -186,20 +186,20 @@ class Issuer:
                 if kid not in self.used:
                     self.used.append(kid)
                 return vm["publicKeyJwk"]
-        raise Unverified(f"{self.did_url} has no key {kid}")
+        raise Unverified(_("{did_url} has no key {kid}").format(did_url=self.did_url, kid=kid))
 
     def _header(self, text: str) -> dict:
         """The protected header of a compact JWS, unverified (to pick the key it names)."""
         try:
             header = jws.extract_compact(text.strip().encode("ascii")).protected
             if not isinstance(header, dict):
-                raise ValueError("the header is not a JSON object")
+                raise ValueError(_("the header is not a JSON object"))
             return header
         except JoseError as exc:
             detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
-            raise Unverified(f"not a VC-JWT signed with {C.JWS_ALG} ({detail})") from None
+            raise Unverified(_("not a VC-JWT signed with {jws_alg} ({detail})").format(jws_alg=C.JWS_ALG, detail=detail)) from None
         except (ValueError, UnicodeError, TypeError) as exc:
-            raise Unverified(f"not a compact JWT: {exc}") from None
+            raise Unverified(_("not a compact JWT: {exc}").format(exc=exc)) from None
 
     def verify_jwt(self, text: str, typ: str) -> dict:
         """The payload of a compact JWS signed by one of this issuer's keys (the one its header's kid names)
@@ -216,19 +216,18 @@ class Issuer:
                 warnings.simplefilter("ignore")  # joserfc's note that "EdDSA" is now spelt "Ed25519"
                 token = jws.deserialize_compact(text.strip(), key, algorithms=[C.JWS_ALG])
         except BadSignatureError:
-            raise Unverified(f"the signature does NOT match the issuer's key {kid} "
-                             "(altered, or signed by someone else)") from None
+            raise Unverified(_("the signature does NOT match the issuer's key {kid} (altered, or signed by someone else)").format(kid=kid)) from None
         except JoseError as exc:  # not a JWS this verifier accepts: alg none, crit, malformed, too large...
             detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
-            raise Unverified(f"not a VC-JWT signed with {C.JWS_ALG} ({detail})") from None
+            raise Unverified(_("not a VC-JWT signed with {jws_alg} ({detail})").format(jws_alg=C.JWS_ALG, detail=detail)) from None
         except ValueError as exc:
-            raise Unverified(f"not a compact JWT: {exc}") from None
+            raise Unverified(_("not a compact JWT: {exc}").format(exc=exc)) from None
         header = token.protected
         if header.get("typ") != typ:
-            raise Unverified(f"the JWT header typ is {header.get('typ')!r}, expected {typ!r}")
-        payload = _json(token.payload, "the JWT payload")
+            raise Unverified(_("the JWT header typ is {found!r}, expected {expected!r}").format(found=header.get('typ'), expected=typ))
+        payload = _json(token.payload, _("the JWT payload"))
         if not isinstance(payload, dict):
-            raise Unverified("the JWT payload is not a credential")
+            raise Unverified(_("the JWT payload is not a credential"))
         return payload
 
     def verify_proof(self, document: dict) -> dict:
@@ -237,24 +236,23 @@ class Issuer:
         proofs = proofs if isinstance(proofs, list) else [proofs]
         proof = next((p for p in proofs if isinstance(p, dict) and p.get("cryptosuite") == "eddsa-jcs-2022"), None)
         if proof is None:
-            raise Unverified("the JSON credential has no eddsa-jcs-2022 proof")
+            raise Unverified(_("the JSON credential has no eddsa-jcs-2022 proof"))
         kid = proof.get("verificationMethod")
         if proof.get("proofPurpose") != "assertionMethod":
-            raise Unverified(f"the proof's purpose is {proof.get('proofPurpose')!r}, not assertionMethod")
+            raise Unverified(_("the proof's purpose is {purpose!r}, not assertionMethod").format(purpose=proof.get('proofPurpose')))
         jwk = self.jwk(kid)
         value = proof.get("proofValue")
         if not isinstance(value, str):
-            raise Unverified("the proof has no proofValue string")
+            raise Unverified(_("the proof has no proofValue string"))
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         try:
             if not value.startswith("z"):
-                raise ValueError("proofValue is not base58btc multibase")
+                raise ValueError(_("proofValue is not base58btc multibase"))
             C.public_key_from_jwk(jwk).verify(C.base58btc_decode(value[1:]), C.proof_hash_data(unsecured, proof))
         except InvalidSignature:
-            raise Unverified(f"the signature does NOT match the issuer's key {kid} "
-                             "(altered, or signed by someone else)") from None
+            raise Unverified(_("the signature does NOT match the issuer's key {kid} (altered, or signed by someone else)").format(kid=kid)) from None
         except (ValueError, TypeError) as exc:
-            raise Unverified(f"the proof cannot be checked: {exc}") from None
+            raise Unverified(_("the proof cannot be checked: {exc}").format(exc=exc)) from None
         return unsecured
 
 
@@ -262,9 +260,9 @@ def _instant(value, what: str) -> dt.datetime:
     try:
         instant = dt.datetime.fromisoformat(str(value))
     except ValueError:
-        raise Unverified(f"{what} {value!r} is not a date-time") from None
+        raise Unverified(_("{what} {value!r} is not a date-time").format(what=what, value=value)) from None
     if instant.tzinfo is None:
-        raise Unverified(f"{what} {value!r} has no time zone")
+        raise Unverified(_("{what} {value!r} has no time zone").format(what=what, value=value))
     return instant
 
 
@@ -274,34 +272,33 @@ def check_claims(payload: dict, issuer: Issuer) -> dict:
     try:
         expected = C.jwt_claims(credential)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise Unverified(f"the credential lacks what a VC-JWT needs: {exc}") from None
+        raise Unverified(_("the credential lacks what a VC-JWT needs: {exc}").format(exc=exc)) from None
     for claim in ("iss", "jti", "sub", "nbf", "exp"):
         if payload.get(claim) != expected.get(claim):
-            raise Unverified(f"the JWT claim {claim} ({payload.get(claim)!r}) does not match the credential "
-                             f"({expected.get(claim)!r})")
+            raise Unverified(_("the JWT claim {claim} ({found!r}) does not match the credential ({expected!r})").format(claim=claim, found=payload.get(claim), expected=expected.get(claim)))
     return credential
 
 
 def _check_credential(credential: dict, issuer: Issuer, page_url: str | None) -> None:
     ident = credential.get("issuer")
     if (ident.get("id") if isinstance(ident, dict) else ident) != issuer.did:
-        raise Unverified(f"the credential's issuer is {ident!r}, not {issuer.did}")
+        raise Unverified(_("the credential's issuer is {ident!r}, not {did}").format(ident=ident, did=issuer.did))
     cid = str(credential.get("id") or "")
     if not on_site(cid, issuer.site_url):
-        raise Unverified(f"the credential's address {cid} is not on the issuer's site {issuer.site_url}")
+        raise Unverified(_("the credential's address {cid} is not on the issuer's site {site_url}").format(cid=cid, site_url=issuer.site_url))
     if page_url is not None and cid != page_url:
-        raise Unverified(f"{page_url} serves the credential of another page ({cid})")
+        raise Unverified(_("{page_url} serves the credential of another page ({cid})").format(page_url=page_url, cid=cid))
 
 
 def _status_list(issuer: Issuer, url: str, purpose: str, now: dt.datetime) -> dict:
     payload = issuer.verify_jwt(issuer.fetcher.get(url).decode("ascii", "replace"), "vc+jwt")
     status = check_claims(payload, issuer)
     if status.get("issuer") != issuer.did or status.get("id") != url:
-        raise Unverified(f"the status list {url} is not the issuer's")
+        raise Unverified(_("the status list {url} is not the issuer's").format(url=url))
     check_fresh(status, url, now)
     subject = status.get("credentialSubject") or {}
     if "BitstringStatusListCredential" not in (status.get("type") or []) or subject.get("statusPurpose") != purpose:
-        raise Unverified(f"{url} is not a Bitstring Status List for {purpose}")
+        raise Unverified(_("{url} is not a Bitstring Status List for {purpose}").format(url=url, purpose=purpose))
     return subject
 
 
@@ -310,11 +307,10 @@ def check_fresh(status: dict, url: str, now: dt.datetime) -> None:
     be past it (an older signed list, replayed by a stale cache or whoever serves the issuer's address,
     could hide a revocation). The window is credentials.STATUS_LIST_DAYS days from its build day."""
     if not status.get("validUntil"):
-        raise Unverified(f"the status list {url} has no validUntil: it cannot be told from an old copy")
-    until = _instant(status["validUntil"], "the status list's validUntil")
+        raise Unverified(_("the status list {url} has no validUntil: it cannot be told from an old copy").format(url=url))
+    until = _instant(status["validUntil"], _("the status list's validUntil"))
     if now > until:
-        raise Unverified(f"the status list {url} was valid until {status['validUntil']}: an old copy "
-                         "(the issuer's current list is rebuilt daily)")
+        raise Unverified(_("the status list {url} was valid until {valid_until}: an old copy (the issuer's current list is rebuilt daily)").format(url=url, valid_until=status['validUntil']))
 
 
 def status_of(credential: dict, issuer: Issuer, lines: list[str], now: dt.datetime | None = None) -> str:
@@ -325,18 +321,19 @@ def status_of(credential: dict, issuer: Issuer, lines: list[str], now: dt.dateti
     expected = issuer.site_url + C.STATUS_LIST_PATH
     if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry" \
             or entry.get("statusPurpose") != "revocation" or entry.get("statusListCredential") != expected:
-        raise Unverified(f"the credential does not name the issuer's revocation list {expected}")
+        raise Unverified(_("the credential does not name the issuer's revocation list {expected}").format(expected=expected))
     try:
         index = int(entry.get("statusListIndex"))
         revoked = C.status_bit(_status_list(issuer, expected, "revocation", now).get("encodedList"), index)
         if not revoked:
-            lines.append(f"status: in force (bit {index} of {expected} is clear; list signed by the issuer)")
+            lines.append(_("status: in force (bit {index} of {expected} is clear; list signed by the issuer)").format(index=index, expected=expected))
             return "ok"
         reasons = issuer.site_url + C.REASON_LIST_PATH
         replaced = C.status_bit(_status_list(issuer, reasons, "message", now).get("encodedList"), index)
     except (TypeError, ValueError) as exc:
-        raise Unverified(f"the status cannot be read: {exc}") from None
-    lines.append(f"status: bit {index} of {expected} is set" + (f", and of {reasons}: replaced" if replaced else ": revoked"))
+        raise Unverified(_("the status cannot be read: {exc}").format(exc=exc)) from None
+    lines.append((_("status: bit {index} of {expected} is set, and of {reasons}: replaced") if replaced
+                  else _("status: bit {index} of {expected} is set: revoked")).format(index=index, expected=expected, reasons=reasons))
     return "replaced" if replaced else "revoked"
 
 
@@ -346,13 +343,14 @@ def describe(facts: dict) -> list[str]:
     programme = (facts.get("programme") or {}).get("title") or {}
     org = (facts.get("organisation") or {}).get("name") or {}
     name = " ".join(p for p in (holder.get("surname"), holder.get("given"), holder.get("patronymic")) if p)
-    out = [f"holder: {name}", f"number: {facts.get('number')}",
-           f"programme: {programme.get('kk')} / {programme.get('ru')}",
-           f"organisation: {org.get('kk')} / {org.get('ru')}",
-           f"hours: {facts.get('hours')}", f"course: {facts.get('start')} - {facts.get('end')}",
-           f"issued: {facts.get('issued')}"]
+    out = [_("holder: {name}").format(name=name), _("number: {number}").format(number=facts.get("number")),
+           _("programme: {kk} / {ru}").format(kk=programme.get("kk"), ru=programme.get("ru")),
+           _("organisation: {kk} / {ru}").format(kk=org.get("kk"), ru=org.get("ru")),
+           _("hours: {hours}").format(hours=facts.get("hours")),
+           _("course: {start} - {end}").format(start=facts.get("start"), end=facts.get("end")),
+           _("issued: {issued}").format(issued=facts.get("issued"))]
     if facts.get("enterprise"):
-        out.insert(4, f"enterprise: {facts['enterprise']}")
+        out.insert(4, _("enterprise: {enterprise}").format(enterprise=facts["enterprise"]))
     return out
 
 
@@ -377,8 +375,7 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
         page_url = None
         if "://" in target:
             if not on_site(target, site_url):
-                raise Unverified(f"the host of {target} is not the issuer's: certificates of this issuer "
-                                 f"are only at {site_url}")
+                raise Unverified(_("the host of {target} is not the issuer's: certificates of this issuer are only at {site_url}").format(target=target, site_url=site_url))
             parts = urlsplit(target)  # a query or fragment (e.g. tracking added to the QR address) names the same page
             url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
             if url.endswith("/"):
@@ -390,45 +387,45 @@ def verify(target: str, site_url: str, site: Path | None = None, on: dt.date | N
             path = Path(target)
             path = path / "credential.jwt" if path.is_dir() else path
             data, source = read_limited(path, str(path)), str(path)
-        lines.append(f"issuer: {issuer.did} (keys from {issuer.did_url})")
+        lines.append(_("issuer: {did} (keys from {did_url})").format(did=issuer.did, did_url=issuer.did_url))
         text = data.decode("utf-8", "replace").strip()
         if text.startswith("{"):
             document = _json(data, source)
             if not isinstance(document, dict):
-                raise Unverified(f"{source} is not a credential")
+                raise Unverified(_("{source} is not a credential").format(source=source))
             credential = issuer.verify_proof(document)
-            lines.append(f"credential: {source} (Data Integrity proof, eddsa-jcs-2022): signature valid, "
-                         f"key {issuer.used[-1]}")
+            lines.append(_("credential: {source} (Data Integrity proof, eddsa-jcs-2022): signature valid, key {used}").format(source=source, used=issuer.used[-1]))
         else:
             credential = check_claims(issuer.verify_jwt(text, "JWT"), issuer)
-            lines.append(f"credential: {source} (VC-JWT, {C.JWS_ALG}): signature valid, key {issuer.used[-1]}")
+            lines.append(_("credential: {source} (VC-JWT, {jws_alg}): signature valid, key {used}").format(source=source, jws_alg=C.JWS_ALG, used=issuer.used[-1]))
         _check_credential(credential, issuer, page_url)
         out.credential = credential
         facts = credential.get("certificateFacts")
         if not isinstance(facts, dict):
-            raise Unverified("the credential states no certificate facts")
+            raise Unverified(_("the credential states no certificate facts"))
         out.facts = facts
         lines.extend(describe(facts))
         first = _instant(credential.get("validFrom"), "validFrom")
         until = _instant(credential["validUntil"], "validUntil") if credential.get("validUntil") else None
         window = Validity(kz_day(first), kz_day(until) if until else None)
-        lines.append(f"valid: from {window.first_day} to {window.last_day or 'no end'} (Kazakhstan time, UTC+5)")
+        lines.append(_("valid: from {first_day} to {last_day} (Kazakhstan time, UTC+5)").format(first_day=window.first_day, last_day=window.last_day or _('no end')))
         instant = now or dt.datetime.now(dt.timezone.utc)
         if on is not None:  # the status lists must be current for the whole of that Kazakhstan day
             instant = dt.datetime.combine(on, dt.time(23, 59, 59), dt.timezone(dt.timedelta(hours=5)))
         day = on or kz_day(instant)
         state = status_of(credential, issuer, lines, instant)
         if state == "revoked":
-            out.verdict, out.reason = "REVOKED", "the issuer has revoked this certificate (signed status list)"
+            out.verdict, out.reason = "REVOKED", _("the issuer has revoked this certificate (signed status list)")
         elif state == "replaced":
-            out.verdict, out.reason = "REPLACED", "replaced by a corrected certificate; this one is not valid"
+            out.verdict, out.reason = "REPLACED", _("replaced by a corrected certificate; this one is not valid")
         elif window.state_on(day) == "expired":
-            out.verdict, out.reason = "EXPIRED", f"valid until {window.last_day}; expired since {window.last_day + dt.timedelta(days=1)}"
+            out.verdict, out.reason = "EXPIRED", _("valid until {last_day}; expired since {expired}").format(last_day=window.last_day, expired=window.last_day + dt.timedelta(days=1))
         elif window.state_on(day) == "not-yet":
-            out.verdict, out.reason = "UNVERIFIED", f"not valid before {window.first_day}"
+            out.verdict, out.reason = "UNVERIFIED", _("not valid before {first_day}").format(first_day=window.first_day)
         else:
             out.verdict = "VALID"
-            out.reason = f"valid on {day}" + (f" until {window.last_day}" if window.last_day else "")
+            out.reason = (_("valid on {day} until {last_day}") if window.last_day else _("valid on {day}")).format(
+                day=day, last_day=window.last_day)
     except Unverified as exc:
         out.verdict, out.reason = "UNVERIFIED", str(exc)
     return out

@@ -17,6 +17,7 @@ import yaml
 
 from biliktilik.load import iin as iin_check
 from biliktilik.project import TEMPLATES
+from biliktilik.i18n import _
 
 SPEC_FILE = TEMPLATES / "staff" / "spreadsheet.yaml"
 
@@ -124,20 +125,19 @@ def read_iin(value) -> tuple[str, str | None]:
     they are restored only when the IIN checksum (biliktilik.load.iin) proves the padded value;
     the note says so. Raises CellProblem otherwise."""
     if isinstance(value, bool):
-        raise CellProblem(f"expected 12 digits, got {value!r}")
+        raise CellProblem(_("expected 12 digits, got {value!r}").format(value=value))
     if isinstance(value, float):
         if not value.is_integer():
-            raise CellProblem(f"expected 12 digits, got the number {value}")
+            raise CellProblem(_("expected 12 digits, got the number {value}").format(value=value))
         value = int(value)
     if isinstance(value, int):
         digits, was_number = str(value), True
     else:
         text = _unwrap(str(value)).replace(" ", "").replace("\u00a0", "")
         if re.fullmatch(r"\d+[.,]\d+E\+?\d+", text, re.IGNORECASE):
-            raise CellProblem(f"'{text}' is a number in scientific notation and its digits are lost; "
-                              "type the IIN again in a text cell")
+            raise CellProblem(_("'{text}' is a number in scientific notation and its digits are lost; type the IIN again in a text cell").format(text=text))
         if not text.isdigit():
-            raise CellProblem(f"'{text}' is not 12 digits")
+            raise CellProblem(_("'{text}' is not 12 digits").format(text=text))
         digits, was_number = text, False
     if len(digits) == 12:
         problem = iin_check.problem(digits)
@@ -145,19 +145,18 @@ def read_iin(value) -> tuple[str, str | None]:
             raise CellProblem(f"{digits}: {problem}")
         return digits, None
     if len(digits) > 12:
-        raise CellProblem(f"{digits} has {len(digits)} digits; an IIN has 12")
+        raise CellProblem(_("{digits} has {count} digits; an IIN has 12").format(digits=digits, count=len(digits)))
     padded = digits.zfill(12)
     if iin_check.problem(padded) is None:
-        how = "a number" if was_number else "text without them"
-        return padded, f"leading zero(s) restored: {digits} -> {padded} (the cell held {how}; the checksum confirms it)"
-    raise CellProblem(f"{digits} has {len(digits)} digits; an IIN has 12, and with leading zeros restored "
-                      f"({padded}) the checksum fails")
+        how = _("a number") if was_number else _("text without them")
+        return padded, _("leading zero(s) restored: {digits} -> {padded} (the cell held {how}; the checksum confirms it)").format(digits=digits, padded=padded, how=how)
+    raise CellProblem(_("{digits} has {count} digits; an IIN has 12, and with leading zeros restored ({padded}) the checksum fails").format(digits=digits, count=len(digits), padded=padded))
 
 
 def read_share(value) -> float:
     """A share 0..1 from 0.85, '0,85', '0.85', '85%' or '85 %' (a cell formatted as percent gives 0.85)."""
     if isinstance(value, bool):
-        raise CellProblem(f"expected a share such as 0.85 or 85%, got {value!r}")
+        raise CellProblem(_("expected a share such as 0.85 or 85%, got {value!r}").format(value=value))
     if isinstance(value, (int, float)):
         share = float(value)
     else:
@@ -166,15 +165,15 @@ def read_share(value) -> float:
         try:
             share = float(m[1].replace(",", ".")) / 100 if m else float(text.replace(",", "."))
         except ValueError:
-            raise CellProblem(f"'{text}' is not a share; write 0.85, 0,85 or 85%") from None
+            raise CellProblem(_("'{text}' is not a share; write 0.85, 0,85 or 85%").format(text=text)) from None
     if not 0 <= share <= 1:
-        raise CellProblem(f"{_text(value)} is not a share between 0 and 1; write 0.85, 0,85 or 85%")
+        raise CellProblem(_("{text} is not a share between 0 and 1; write 0.85, 0,85 or 85%").format(text=_text(value)))
     return round(share, 4)
 
 
 def read_number(value) -> int | float:
     if isinstance(value, bool):
-        raise CellProblem(f"expected a number, got {value!r}")
+        raise CellProblem(_("expected a number, got {value!r}").format(value=value))
     if isinstance(value, (int, float)):
         number = value
     else:
@@ -182,11 +181,11 @@ def read_number(value) -> int | float:
         try:
             number = float(text.replace(",", "."))
         except ValueError:
-            raise CellProblem(f"'{text}' is not a number") from None
+            raise CellProblem(_("'{text}' is not a number").format(text=text)) from None
     if isinstance(number, float) and number.is_integer():
         number = int(number)
     if number < 0:
-        raise CellProblem(f"{number} is below 0")
+        raise CellProblem(_("{number} is below 0").format(number=number))
     return number
 
 
@@ -194,9 +193,9 @@ def read_grade(value) -> int:
     try:
         grade = read_number(value)
     except CellProblem:
-        raise CellProblem(f"'{_text(value)}' is not a grade; expected a whole number from 1 to 5") from None
+        raise CellProblem(_("'{text}' is not a grade; expected a whole number from 1 to 5").format(text=_text(value))) from None
     if not isinstance(grade, int) or not 1 <= grade <= 5:
-        raise CellProblem(f"{grade} is not a grade; expected a whole number from 1 to 5")
+        raise CellProblem(_("{grade} is not a grade; expected a whole number from 1 to 5").format(grade=grade))
     return grade
 
 
@@ -212,7 +211,7 @@ def read_date(value) -> dt.date:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise CellProblem(f"'{text}' is not a date; write dd.mm.yyyy, e.g. 20.02.2026")
+    raise CellProblem(_("'{text}' is not a date; write dd.mm.yyyy, e.g. 20.02.2026").format(text=text))
 
 
 def read_outcome(value) -> str:
@@ -220,7 +219,7 @@ def read_outcome(value) -> str:
     key = _norm(_text(value))
     if key not in words:
         shown = ", ".join(sorted({w["kk"] for w in spec()["outcomes"].values()} | {w["ru"] for w in spec()["outcomes"].values()}))
-        raise CellProblem(f"'{_text(value)}' is no outcome; expected one of: {shown}")
+        raise CellProblem(_("'{text}' is no outcome; expected one of: {shown}").format(text=_text(value), shown=shown))
     return words[key]
 
 
@@ -233,14 +232,14 @@ def read_phone(value) -> str:
     if isinstance(value, (int, float)) and not text.startswith("+") and len(text) == 11 and text.startswith("7"):
         text = "+" + text  # 77011234567 typed as a number lost its plus
     if not re.fullmatch(r"\+?[0-9 ()-]{7,20}", text):
-        raise CellProblem(f"'{text}' is not a phone number such as +7 701 234 56 78")
+        raise CellProblem(_("'{text}' is not a phone number such as +7 701 234 56 78").format(text=text))
     return text
 
 
 def read_email(value) -> str:
     text = read_text(value)
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
-        raise CellProblem(f"'{text}' is not an e-mail address")
+        raise CellProblem(_("'{text}' is not an e-mail address").format(text=text))
     return text
 
 

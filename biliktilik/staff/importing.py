@@ -35,6 +35,7 @@ from biliktilik.findings import Finding, UsageError, sort_findings
 from biliktilik.load.dataset import display_path, load_dataset
 from biliktilik.staff import columns as C
 from biliktilik.validate import validate
+from biliktilik.i18n import _
 
 HEADER_SCAN_ROWS = 10
 REQUIRED = ("name.surname", "name.given", "iin", "employer", "position")  # schemas.LISTENER's required fields
@@ -70,23 +71,24 @@ class ImportResult:
         for r in self.rows:
             name = " ".join(str(r.values.get(k, "")) for k in ("name.surname", "name.given") if r.values.get(k))
             if r.new:
-                lines.append(f"row {r.number}: new listener {r.listener_id} {name}".rstrip())
+                lines.append(_("row {number}: new listener {listener_id} {name}").format(number=r.number, listener_id=r.listener_id, name=name).rstrip())
             elif r.changes:
                 what = "; ".join(f"{f}: {_show(o)} -> {_show(n)}" for f, o, n in r.changes)
-                lines.append(f"row {r.number}: {r.listener_id} {name}: {what}")
+                lines.append(_("row {number}: {listener_id} {name}: {what}").format(number=r.number, listener_id=r.listener_id, name=name, what=what))
             else:
-                lines.append(f"row {r.number}: {r.listener_id} {name}: unchanged")
+                lines.append(_("row {number}: {listener_id} {name}: unchanged").format(number=r.number, listener_id=r.listener_id, name=name))
         if self.kept:
-            lines.append(f"kept as recorded (not in the spreadsheet): {', '.join(self.kept)}")
+            lines.append(_("kept as recorded (not in the spreadsheet): {items}").format(items=', '.join(self.kept)))
         new = sum(r.new for r in self.rows)
         changed = sum(bool(r.changes) and not r.new for r in self.rows)
-        lines.append(f"{len(self.rows)} row(s): {new} new, {changed} changed, {len(self.rows) - new - changed} unchanged")
+        lines.append(_("{rows} row(s): {new} new, {changed} changed, {unchanged} unchanged").format(
+            rows=len(self.rows), new=new, changed=changed, unchanged=len(self.rows) - new - changed))
         return "\n".join(lines)
 
 
 def _show(value):
     if value is None:
-        return "(none)"
+        return _("(none)")
     if field_is_personal(value):
         return "***"
     return str(value)
@@ -104,13 +106,13 @@ def read_table(path: Path) -> list[tuple[int, list]]:
     Raises UsageError (one line) for a missing, unreadable or unsupported file."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+        raise UsageError(_("{path}: no such file").format(path=path))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     if suffix in (".csv", ".txt"):
         return _read_csv(path)
-    raise UsageError(f"{path}: expected an .xlsx or .csv file (an old .xls: save it as .xlsx first)")
+    raise UsageError(_("{path}: expected an .xlsx or .csv file (an old .xls: save it as .xlsx first)").format(path=path))
 
 
 def _read_xlsx(path: Path):
@@ -119,7 +121,7 @@ def _read_xlsx(path: Path):
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+        raise UsageError(_("{path}: not a readable .xlsx workbook ({name})").format(path=path, name=exc.__class__.__name__)) from None
     try:
         ws = wb.worksheets[0]
         return [(i, list(row)) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
@@ -148,7 +150,7 @@ def _cohort_record(data_dir: Path, cohort_id: str):
     cohort = ds.cohorts.get(cohort_id)
     if cohort is None:
         known = ", ".join(sorted(ds.cohorts)) or "none"
-        raise UsageError(f"unknown cohort '{cohort_id}'; expected one of: {known}")
+        raise UsageError(_("unknown cohort '{cohort_id}'; expected one of: {known}").format(cohort_id=cohort_id, known=known))
     programme = ds.programmes.get(cohort.data.get("programme"))
     modules = []
     if programme is not None:
@@ -172,24 +174,22 @@ def parse_rows(table, source: str, module_numbers) -> tuple[list[Row], list[Find
             break
     if header_at is None:
         findings.append(Finding(source, 1, 1, "error", "import.header",
-                                "no header row found in the first 10 rows; expected columns such as "
-                                "«Тегі»/«Фамилия», «Аты»/«Имя», «ЖСН»/«ИИН» (see `biliktilik template`)"))
+                                _("no header row found in the first 10 rows; expected columns such as «Тегі»/«Фамилия», «Аты»/«Имя», «ЖСН»/«ИИН» (see `biliktilik template`)")))
         return [], findings
     seen = {}
     for i, c in sorted(cols.items()):
         if c.field in seen:
             findings.append(Finding(source, header_at, i + 1, "error", "import.header",
-                                    f"«{headers[i]}» ({get_column_letter(i + 1)}) is the same column as "
-                                    f"«{headers[seen[c.field]]}» ({get_column_letter(seen[c.field] + 1)}); keep one"))
+                                    _("«{headers}» ({get_column_letter}) is the same column as «{headers2}» ({get_column_letter2}); keep one").format(headers=headers[i], get_column_letter=get_column_letter(i + 1), headers2=headers[seen[c.field]], get_column_letter2=get_column_letter(seen[c.field] + 1))))
         else:
             seen[c.field] = i
     for i, v in enumerate(headers):
         if not C.is_blank(v) and i not in cols:
             findings.append(Finding(source, header_at, i + 1, "warning", "import.unknown-column",
-                                    f"«{v}» ({get_column_letter(i + 1)}) is no listener field; the column is not imported"))
+                                    _("«{v}» ({get_column_letter}) is no listener field; the column is not imported").format(v=v, get_column_letter=get_column_letter(i + 1))))
     if "iin" not in seen and "id" not in seen:
         findings.append(Finding(source, header_at, 1, "error", "import.header",
-                                "no «ЖСН»/«ИИН» column: rows cannot be matched to listeners"))
+                                _("no «ЖСН»/«ИИН» column: rows cannot be matched to listeners")))
     rows = []
     iins = {}
     for number, cells in table:
@@ -213,7 +213,7 @@ def parse_rows(table, source: str, module_numbers) -> tuple[list[Row], list[Find
                     findings.append(Finding(source, number, i + 1, "warning", "import.iin-restored", f"{where}: {note}"))
                 if read in iins:
                     findings.append(Finding(source, number, i + 1, "error", "import.duplicate-iin",
-                                            f"{where}: the same IIN as row {iins[read]}"))
+                                            _("{where}: the same IIN as row {iins}").format(where=where, iins=iins[read])))
                 iins.setdefault(read, number)
             row.values[f] = read
         rows.append(row)
@@ -233,7 +233,7 @@ def import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool =
     DATA_LOCK_WAIT seconds), so it never mixes with another change of the data."""
     if dry_run:
         return _import_listeners(Path(data_dir), cohort_id, path, dry_run)
-    with folder_lock(Path(data_dir), "change of the data", wait=DATA_LOCK_WAIT):
+    with folder_lock(Path(data_dir), _("change of the data"), wait=DATA_LOCK_WAIT):
         return _import_listeners(Path(data_dir), cohort_id, path, dry_run)
 
 
@@ -256,7 +256,7 @@ def _import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool)
         if target is not None:
             if id(target) in matched:
                 findings.append(Finding(source, row.number, 1, "error", "import.duplicate-listener",
-                                        f"listener {target.get('id')} is already in an earlier row"))
+                                        _("listener {id} is already in an earlier row").format(id=target.get('id'))))
             matched.add(id(target))
             row.listener_id = target.get("id")
             row.changes = _apply(target, row.values, new=False)
@@ -265,7 +265,7 @@ def _import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool)
             if missing:
                 names = ", ".join(_header_of(f) for f in missing)
                 findings.append(Finding(source, row.number, 1, "error", "import.missing",
-                                        f"a new listener needs {names}; these cells are empty"))
+                                        _("a new listener needs {names}; these cells are empty").format(names=names)))
                 continue
             row.new = True
             if row.values.get("id"):

@@ -29,6 +29,7 @@ from biliktilik.files import write_atomically
 from biliktilik.findings import UsageError
 from biliktilik.staff import columns as C
 from biliktilik.staff.importing import _cohort_record
+from biliktilik.i18n import _
 
 HEADER_ROW = 2
 FREE_ROWS = 10
@@ -56,7 +57,7 @@ def _context(data_dir: Path, cohort_id: str):
 
 def _check_suffix(path: Path, allowed):
     if path.suffix.lower() not in allowed:
-        raise UsageError(f"{path}: expected a file ending in {' or '.join(allowed)}")
+        raise UsageError(_("{path}: expected a file ending in {items}").format(path=path, items=' or '.join(allowed)))
 
 
 def workbook_bytes(data_dir: Path, cohort_id: str, with_free_rows: bool = True) -> bytes:

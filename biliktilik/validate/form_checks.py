@@ -12,6 +12,7 @@ from biliktilik.findings import Finding
 from biliktilik.model.forms import (FormSpec, Missing, Subject, is_present, field_value, form_lang, listener_specs, organisation_forms,
                     split_fields)
 from biliktilik.model.rules import Source, citations
+from biliktilik.i18n import _
 
 CODE = "form.missing-field"
 
@@ -53,8 +54,7 @@ def check(ds: Dataset, facts: Facts) -> list[Finding]:
             record, path, whose = _where(ds, m)
             line, col = _position(record, path)
             add = ".".join(str(p) for p in m.field.path)
-            message = (f"form {spec.key} («{spec.title.get('kk')}») cannot be filled: {whose} has no "
-                       f"{m.field.what.removeprefix('the ')}; add '{add}' to {whose} (the form is not printed until then)")
+            message = (_("form {key} («{kk}») cannot be filled: {whose} has no {removeprefix}; add '{add}' to {whose} (the form is not printed until then)").format(key=spec.key, kk=spec.title.get('kk'), whose=whose, removeprefix=m.field.what.removeprefix('the '), add=add))
             out.append(Finding(record.file, line, col, "warning", CODE, message, _citation(ds, spec, cites)))
 
     # per listener, the fast way (a national data set has tens of thousands): what is shared by a cohort,
@@ -68,7 +68,7 @@ def check(ds: Dataset, facts: Facts) -> list[Finding]:
             continue
         subject = Subject(ds, facts, org, lf, lf.cohort, lf.programme)
         lang = form_lang(lf.cohort)
-        for _, spec in chosen:
+        for _key, spec in chosen:
             own, shared = split_fields(spec.key, lang)
             missing = [Missing(f, subject) for f in own if not is_present(f.get(subject, lang))]
             once = (spec.key, lf.cohort.id, lang)  # a cohort's, programme's or organisation's gap: one finding

@@ -16,6 +16,7 @@ import re
 import unicodedata
 
 from biliktilik.findings import Finding
+from biliktilik.i18n import _
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -40,7 +41,10 @@ def mixed_words(text: str) -> list[str]:
         if cyr and lat:
             odd, script, other = (lat, "Latin", "Cyrillic") if len(lat) <= len(cyr) else (cyr, "Cyrillic", "Latin")
             shown = ", ".join(f"'{c}'" for c in dict.fromkeys(odd))
-            out.append(f"«{word}» mixes Cyrillic and Latin letters: {script} {shown}; type the word in {other} letters only")
+            message = (_("«{word}» mixes Cyrillic and Latin letters: Latin {shown}; type the word in Cyrillic letters only")
+                       if script == "Latin" else
+                       _("«{word}» mixes Cyrillic and Latin letters: Cyrillic {shown}; type the word in Latin letters only"))
+            out.append(message.format(word=word, shown=shown))
     return out
 
 
@@ -58,8 +62,7 @@ def _id(record, path, value, what, out):
         odd = sorted({c for c in value if c.isalpha() and not ("a" <= c <= "z")})
         if odd:
             out.append(record.finding(path, "error", "id.latin",
-                                      f"{what} '{value}' has {', '.join(repr(c) for c in odd)}: ids are lower-case "
-                                      "Latin letters, digits, '.', '_' and '-' only (they become addresses and file names)"))
+                                      _("{what} '{value}' has {items}: ids are lower-case Latin letters, digits, '.', '_' and '-' only (they become addresses and file names)").format(what=what, value=value, items=', '.join((repr(c) for c in odd)))))
 
 
 def _share(value) -> bool:
@@ -84,7 +87,7 @@ def check(ds, facts) -> list[Finding]:
     out: list[Finding] = []
     for kind in ("organisation", "programme", "cohort", "ruleset"):
         for record in _records(ds, kind):
-            _id(record, ("id",), record.data.get("id"), kind + " id", out)
+            _id(record, ("id",), record.data.get("id"), _("{kind} id").format(kind=kind), out)
     for org in _records(ds, "organisation"):
         _texts(org, ("name",), org.data.get("name"), out)
         _texts(org, ("head",), org.data.get("head"), out)
@@ -97,11 +100,11 @@ def check(ds, facts) -> list[Finding]:
         for i, listener in enumerate(_list(cohort.data.get("listeners"))):
             if not isinstance(listener, dict):
                 continue
-            _id(cohort, ("listeners", i, "id"), listener.get("id"), "listener id", out)
+            _id(cohort, ("listeners", i, "id"), listener.get("id"), _("listener id"), out)
             for key in ("name", "employer", "position"):
                 _texts(cohort, ("listeners", i, key), listener.get(key), out)
             value = listener.get("attendance")
             if _share(value):
                 out.append(cohort.finding(("listeners", i, "attendance"), "error", "listener.attendance-share",
-                                          f"attendance is a share between 0 and 1, e.g. 0.85; got {value!r}"))
+                                          _("attendance is a share between 0 and 1, e.g. 0.85; got {value!r}").format(value=value)))
     return out

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from biliktilik.files import write_atomically
 from biliktilik.findings import BuildError
+from biliktilik.i18n import _
 from biliktilik.project import FONTS, TEMPLATES
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ def font_faces(faces, what: str) -> str:
     for family, weight, style, file in faces:
         path = FONTS / file
         if not path.is_file():
-            raise BuildError(f"missing font file {path}: {what} embed the fonts shipped in templates/fonts")
+            raise BuildError(_("missing font file {path}: {what} embed the fonts shipped in templates/fonts").format(
+                path=path, what=what))
         rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
                      f'src: url("{path.as_uri()}"); }}')
     return "\n".join(rules)
