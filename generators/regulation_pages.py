@@ -77,7 +77,7 @@ def checked_rules(ctx) -> dict[tuple[str, str], list[CheckedRule]]:
                                       CheckedRule(rule, rule.record.id))
             entry.organisations.append(oid)
     out: dict[tuple[str, str], list[CheckedRule]] = {}
-    for (doc, anchor, key, _), entry in sorted(by_key.items()):
+    for (doc, anchor, key, _file), entry in sorted(by_key.items()):
         out.setdefault((doc, anchor), []).append(entry)
     _CHECKED.clear()  # one build's at a time
     _CHECKED[id(facts)] = (facts, out)

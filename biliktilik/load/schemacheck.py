@@ -147,9 +147,10 @@ class Checker:
                 return
             if value is None:  # a blank (``key:`` with nothing after it), as `biliktilik new` writes them
                 if not nullable:
-        expected_types = _(" or ").join(_(_NAMES[t]) for t in types) if types else ""
-        hint_text = _("; expected {hint}").format(hint=rule['meta']['hint']) if "hint" in rule.get("meta", {}) else ""
-        field = code.split(".", 1)[1] if "." in code else code  # e.g. thematic_plan.modules.hours
+                    expected = _("one of: {values}").format(values=", ".join(map(str, allowed))) \
+                        if allowed is not None and not (types and "list" in types) else expected_types or _("a value")
+                    fail(container, key, file, out, _("fill in {field}: expected {expected}").format(
+                        field=field, expected=expected))
                 return
             if types and not _type_ok(value, types):
                 hint = ""
