@@ -79,7 +79,10 @@ def _plan_notice(org: Record, facts: Facts, out: _Out):
         if not isinstance(plan, dict) or not isinstance(plan.get("approved"), dt.date):
             continue
         approved, notified = plan["approved"], plan.get("notified")
-        deadline = notice_deadline(approved, rule.value)
+        try:
+            deadline = notice_deadline(approved, rule.value)
+        except (OverflowError, ValueError):  # a date at the end of the calendar: nothing to compare
+            continue
         path = ("staff_plans", i)
         if isinstance(notified, dt.date) and notified < approved:
             out.add(org, path + ("notified",), "error", "organisation.plan-notice",
@@ -122,7 +125,10 @@ def _cohort(ds: Dataset, facts: Facts, cohort: Record, out: _Out):
 
     limit = rules.abroad_max_months
     if abroad and limit is not None and isinstance(start, dt.date) and isinstance(end, dt.date):
-        last = abroad_last_day(start, limit.value)
+        try:
+            last = abroad_last_day(start, limit.value)
+        except (OverflowError, ValueError):
+            last = dt.date.max
         if end > last:
             out.add(cohort, ("end",), "error", "cohort.abroad-duration",
                     _("a course abroad lasts up to {months} months: starting on {start}, it must end by {last}, "
@@ -276,7 +282,10 @@ def _repayment(lf, out: _Out):
     months, _rows = work_off(lf.rules.work_off, paid)
     if not months:
         return  # no single row of the work-off table: said by listener.work-off-*
-    due = repayment_due(paid, months, start, day, rule.value)
+    try:
+        due = repayment_due(paid, months, start, day, rule.value)
+    except (OverflowError, ValueError):
+        return
     repaid = staff.get("repaid")
     path = lf.path + ("staff",)
     if repaid is None and due > 0:
