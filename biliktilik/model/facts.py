@@ -703,10 +703,10 @@ def notice_deadline(approved: dt.date, working_days: int) -> dt.date:
 
 def whole_months(start: dt.date, end: dt.date) -> int:
     """Whole calendar months from ``start`` to ``end`` (0 when ``end`` is before a month has passed)."""
-    n = 0
-    while add_months(start, n + 1) <= end:
-        n += 1
-    return n
+    n = (end.year - start.year) * 12 + end.month - start.month
+    if n <= 0:
+        return 0
+    return n if add_months(start, n) <= end else n - 1
 
 
 def repayment_due(paid: int, work_off_months: int, start: dt.date, left: dt.date, how: str) -> int:
