@@ -155,12 +155,12 @@ def test_kazguu_expels_with_reimbursement(data_copy):
 
     _edit(data_copy, cohort, expel("programme_not_completed"))
     (f,) = _found(data_copy, "listener.expelled-reimbursement")
-    assert f.severity == "warning" and f.source == "KAZGUU rules, p. 7.14b"
+    assert f.severity == "warning" and f.source == "KAZGUU rules, p. 7.14 (2)"
     _edit(data_copy, cohort, expel("programme_not_completed", reimbursed=250000))
     assert _found(data_copy, "listener.expelled-reimbursement") == []
     _edit(data_copy, cohort, expel("attendance"))
     (f,) = _found(data_copy, "listener.expelled-ground")
-    assert f.source == "KAZGUU rules, p. 7.14b" and "programme_not_completed" in f.message
+    assert f.source == "KAZGUU rules, p. 7.14 (2)" and "programme_not_completed" in f.message
 
 
 # -- KAZGUU 8: proportional or no repayment ----------------------------------------------------------
