@@ -87,7 +87,8 @@ def _own_lines(case: Path, stdout: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=[c.name for c in BROKEN])
-@pytest.mark.rule("hours_classes", "group_min_applications", "attendance_min", "final_test_min")
+@pytest.mark.rule("hours_classes", "group_min_applications", "attendance_min", "final_test_min", "abroad_max_months",
+                  "expulsion_grounds")
 def test_broken_data_gives_exact_findings_and_no_traceback(case, tmp_path, update_golden):
     """The golden expected.txt holds exactly the findings at the case's files, in order, and the exit
     code; it is written only by ``pytest --update-golden`` (a case without one fails)."""
