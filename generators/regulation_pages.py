@@ -26,6 +26,7 @@ from biliktilik.findings import BuildError
 from biliktilik.i18n import _
 
 from biliktilik.model import regulation_text as rt
+from biliktilik.validate import coverage
 from generators.kit.addresses import form_urls
 from generators.kit.sitekit import (CHECKS, REGS_INDEX, esc_html, esc_md, front_matter, href, md_link, root_href,
                                    organisation_src, regulation_src, rule_label, rule_value, sort_key, text_of)
@@ -82,6 +83,21 @@ def checked_rules(ctx) -> dict[tuple[str, str], list[CheckedRule]]:
     _CHECKED.clear()  # one build's at a time
     _CHECKED[id(facts)] = (facts, out)
     return out
+
+
+def not_checkable(ctx) -> dict[tuple[str, str], str]:
+    """(document, anchor) -> reason id of every paragraph a rule set or organisation marks
+    ``checkable: false`` (biliktilik.validate.coverage): the page says "not checkable from the records"."""
+    cached = _UNCHECKED.get(id(ctx.facts))
+    if cached is not None and cached[0] is ctx.facts:
+        return cached[1]
+    found = coverage.not_checkable(ctx.dataset)
+    _UNCHECKED.clear()
+    _UNCHECKED[id(ctx.facts)] = (ctx.facts, found)
+    return found
+
+
+_UNCHECKED: dict[int, tuple] = {}
 
 
 def _record_rules(rec, ds):
@@ -177,6 +193,9 @@ def document_page(ctx, doc: rt.Document, lang: str) -> str:
     t = T[lang]
     checked = {a for (d, a) in checked_rules(ctx) if d == doc.id}
     badges = {a: href(src, f"regulations/checks/#{checked_anchor_id(doc.id, a)}") for a in checked}
+    reasons = labels("regulation")["reasons"]
+    unchecked = {a: text_of(reasons.get(r) or {}, lang) for (d, a), r in not_checkable(ctx).items()
+                 if d == doc.id and a not in checked}
 
     def forms(anchor: str) -> list[dict]:
         return [{"lang": flang, "href": root_href(src, lang, url, LANGUAGES[0])}
@@ -199,7 +218,7 @@ def document_page(ctx, doc: rt.Document, lang: str) -> str:
                    kk_attr=Markup(' lang="kk"') if lang != "kk" else "",
                    ui_lang_attr=Markup(f' lang="{lang}"') if lang != "kk" else "",
                    printed_title=" ".join(doc.printed_title) if doc.printed_title else "",
-                   blocks=_block_levels(doc.blocks), badges=badges, forms=forms)
+                   blocks=_block_levels(doc.blocks), badges=badges, unchecked=unchecked, forms=forms)
 
 
 def _rel(path, root) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from biliktilik.load import iin
 from biliktilik.model.facts import add_months, add_working_days, planning_deadlines, work_off
 from biliktilik.validate import validate
@@ -16,6 +18,7 @@ def _checked():
     return validate(DATA, use_cache=False, on=TODAY)
 
 
+@pytest.mark.rule("attendance_min", "final_test_min")
 def test_outcomes_follow_the_rules_of_order_95():
     facts = _checked().facts
     by = facts.by_ref
@@ -29,6 +32,7 @@ def test_outcomes_follow_the_rules_of_order_95():
     assert by["2026-05-tvet-welding/l01"].outcome == "internship_certificate"
 
 
+@pytest.mark.rule("post_course_support_months", "certificate_validity_years", "post_course_report_due_months")
 def test_dates_from_the_rule_sets():
     facts = _checked().facts
     lf = facts.by_ref["2025-10-tor-kk/l01"]
@@ -43,6 +47,7 @@ def test_dates_from_the_rule_sets():
     assert piano.post_course_report_due == dt.date(2027, 4, 17)
 
 
+@pytest.mark.rule("staff_obligations", "work_off")
 def test_kazguu_staff_obligations_and_work_off():
     facts = _checked().facts
     staff = {s.name["surname"]: s for s in facts.staff}
@@ -64,6 +69,7 @@ def test_work_off_table_lookup_reports_undefined_amounts():
     assert work_off(R, 100000) == (6, [2])
 
 
+@pytest.mark.rule("monitoring_interval_years", "applications_due", "district_plans_due", "regional_plans_due", "staff_plan_due", "listener_lists_months_before")
 def test_monitoring_and_planning_deadlines():
     checked = _checked()
     due = {p.id: (last, when, overdue) for p, last, when, overdue in checked.facts.monitoring}
@@ -103,6 +109,7 @@ def test_working_days_know_kazakhstan_holidays_and_transferred_days_off():
     assert add_working_days(dt.date(2026, 7, 3), 5) == dt.date(2026, 7, 13)
 
 
+@pytest.mark.rule("nobd_working_days")
 def test_the_nobd_deadline_of_a_cohort_ending_before_nauryz(tmp_path):
     """Order 95 p. 19: NOBD data within 5 working days of the course end; the rule uses the holidays."""
     import shutil
@@ -128,6 +135,7 @@ def test_iin_checksum():
     assert iin.problem("12345") == "an IIN has 12 digits"
 
 
+@pytest.mark.rule("certificate_validity_from", "certificate_validity_years")
 def test_validity_starts_where_each_organisations_text_says():
     """Conservatory p. 5.5: "three years from the day the course ended"; the Order 95 defaults
     (p. 33) count from the issue day. Validity windows are local days at +05:00."""

@@ -196,3 +196,34 @@ def test_organisation_pages_link_every_rule_to_its_paragraph(facts, sample_site)
     # the validator's finding cites the same paragraph the page links to
     assert str(fc.rules["kazguu"].work_off) == "KAZGUU rules, p. 8.1"
     assert re.search(r"kazguu-rules/#p8-1$", fc.rules["kazguu"].work_off.source.href)
+
+
+def test_paragraphs_the_records_cannot_show_say_so(pages, facts):
+    """A paragraph marked `checkable: false` (a duty of conduct, another body's duty...) carries a "not
+    checkable from the records" marker with its reason, in the page's language; a checked paragraph
+    carries the "checked" badge and no such marker; a paragraph with neither carries neither."""
+    from biliktilik.project import labels
+    from biliktilik.validate import coverage
+
+    ds, _fc = facts
+    cov = coverage.compute(ds)
+    marked = {(p.document, p.anchor): p.reason for p in cov.paragraphs if p.state == "not_checkable"}
+    assert marked[("order-95", "p24-2")] == "conduct"   # discipline and conduct
+    reg = labels("regulation")
+    for lang in LANGS:
+        for doc in DOCS:
+            page = pages[(doc, lang)]
+            for anchor in rt.anchors(DOCS[doc]):
+                el = page.find(id=anchor)
+                own = [m for m in el.find_all("span", class_="bk-unchecked") if m.find_parent(id=True) is el]
+                if (doc, anchor) in marked:
+                    assert len(own) == 1, (lang, doc, anchor)
+                    assert own[0].get_text() == reg[lang]["unchecked"]
+                    assert reg["reasons"][marked[(doc, anchor)]][lang] in own[0]["title"]
+                    assert not [b for b in el.find_all("a", class_="bk-checked") if b.find_parent(id=True) is el]
+                else:
+                    assert not own, (lang, doc, anchor)
+    p243 = pages[("order-95", "ru")].find(id="p24-3")   # the 80% rule is checked, not "not checkable"
+    assert p243.find("a", class_="bk-checked") and not p243.find("span", class_="bk-unchecked")
+    kz = pages[("kazguu-rules", "kk")].find(id="p7-7")   # the Plan's notice: now checked
+    assert kz.find("a", class_="bk-checked")

@@ -88,7 +88,7 @@ def test_a_filled_template_imports_and_validates(work):
     ws.cell(9, c["ИИН"]).number_format = "General"
     fill(10, Фамилия="Сейтқазиева", Имя="Әсем", ИИН=IIN_PLAIN, Место_работы="КГУ «Гимназия № 1»",
          Должность="педагог", Посещаемость="0,6", Результат="отчислен",
-         Дата_отчисления="10.02.2026", Причина_отчисления="Оқу шартын бұзғаны үшін")
+         Дата_отчисления="10.02.2026", Основание_отчисления="непосещение", Причина_отчисления="Оқу шартын бұзғаны үшін")
     wb.save(xlsx)
 
     dry = run_cli("import", "--cohort", COHORT, "--dry-run", xlsx, cwd=work, check=0)
@@ -118,7 +118,8 @@ def test_a_filled_template_imports_and_validates(work):
     assert people["l06"]["final_test"] == {"score": 25, "max": 30}
     assert people["l06"]["name"] == {"surname": "Жұмабаева", "given": "Айгерим", "patronymic": "Серікқызы"}
     assert people["l07"]["outcome"] == "reference" and people["l06"]["outcome"] == "certificate"
-    assert people["l08"]["expelled"] == {"date": dt.date(2026, 2, 10), "reason": "Оқу шартын бұзғаны үшін"}
+    assert people["l08"]["expelled"] == {"date": dt.date(2026, 2, 10), "ground": "attendance",
+                                         "reason": "Оқу шартын бұзғаны үшін"}
 
 
 def _write_csv(path, lines, encoding="cp1251", sep=";"):

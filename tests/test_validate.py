@@ -53,6 +53,7 @@ def test_seed_programme_inconsistencies_are_warnings_on_its_own_lines():
         assert "hours:" in _line(PROGRAMME, f["line"])
 
 
+@pytest.mark.rule("work_off")
 def test_kazguu_work_off_table_gaps_and_overlaps_are_reported():
     _, found = findings_json()
     table = [f for f in found if f["file"] == "data/organisations/kazguu.yaml"]
@@ -86,6 +87,8 @@ def _own_lines(case: Path, stdout: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=[c.name for c in BROKEN])
+@pytest.mark.rule("hours_classes", "group_min_applications", "attendance_min", "final_test_min", "abroad_max_months",
+                  "expulsion_grounds")
 def test_broken_data_gives_exact_findings_and_no_traceback(case, tmp_path, update_golden):
     """The golden expected.txt holds exactly the findings at the case's files, in order, and the exit
     code; it is written only by ``pytest --update-golden`` (a case without one fails)."""
@@ -180,6 +183,7 @@ def test_missing_data_folder_is_a_finding(tmp_path):
     assert f["code"] == "data.missing"
 
 
+@pytest.mark.rule("reassessment_per_year")
 def test_a_late_retake_is_allowed_a_second_within_a_year_is_not(tmp_path):
     """Order 95 p. 31.1 (and Conservatory p. 5.7): re-assessment at most once a year; no text
     limits how long after the course it may be. 2025-10-tor-kk ended 2025-10-17."""

@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     add_report_parsers(sub, _add_data)
     from biliktilik.cli.staff import add_parsers as add_staff_parsers  # template, import, export, schemas
     add_staff_parsers(sub, _add_data)
+    from biliktilik.cli.rules import add_parsers as add_rules_parsers  # rules --coverage
+    add_rules_parsers(sub, _add_data)
 
     p = sub.add_parser("certificates", help=_("print a cohort's certificate PDFs into print/ (never published)"))
     _add_data(p)

@@ -26,6 +26,29 @@ def _rule(value_schema: dict) -> dict:
     }}
 
 
+# Why the records cannot show a rule: ids of the reasons in templates/regulation/labels.yaml (`reasons`, kk/ru/en)
+UNCHECKABLE_REASONS = ["conduct", "other_body", "documents", "procedure", "content", "funding", "right"]
+
+# Every other paragraph of the owner's text that states a rule, classified (biliktilik rules --coverage):
+# `checkable: false` + reason: encoded, but the records cannot show it (the page marks the paragraph);
+# `encoded: false` + note: a rule the records could show that is not encoded yet
+PARAGRAPH = {"type": "dict", "schema": {
+    "source": {**SOURCE, "required": True},
+    "checkable": {"type": "boolean", "allowed": [False]},
+    "reason": {"type": "string", "allowed": UNCHECKABLE_REASONS},
+    "encoded": {"type": "boolean", "allowed": [False]},
+    "rule": ID,  # enforced by this rule, which cites another paragraph (e.g. 3.14 by course_hours at 3.13)
+    "note": TEXT,
+}}
+
+# Grounds of expulsion the texts list (Order 95 p. 24.1-24.3 via p. 32, p. 27; Conservatory 5.8; KAZGUU 7.14)
+EXPULSION_GROUNDS = ["schedule", "conduct", "attendance", "abroad_result", "agreement", "programme_not_completed"]
+
+# Work breaks of Order 95 p. 5 (and the organisations' own lists): without a break from work, with a break
+# (salary kept), a partial break (Conservatory 3.3.2), abroad with a break of up to a year
+WORK_BREAKS = ["without", "with", "partial", "abroad"]
+
+
 HOURS_CLASS = {"type": "dict", "schema": {
     "id": {**ID, "required": True},
     "name": BILINGUAL,
@@ -84,6 +107,21 @@ RULES = {
     "staff_obligations": _rule({"type": "list", "schema": STAFF_OBLIGATION}),
     "competence_groups": _rule({"type": "dict", "schema": {"teaching": TEXTS, "administrative": TEXTS}}),
     "work_off": _rule({"type": "list", "schema": WORK_OFF_ROW}),
+    "abroad_max_months": _rule({"type": "integer", "min": 1}),
+    "expulsion_grounds": _rule({"type": "list", "allowed": EXPULSION_GROUNDS, "minlength": 1}),
+    "expulsion_reimbursement": _rule({"type": "list", "allowed": EXPULSION_GROUNDS}),
+    "trainer_categories": _rule({"type": "list", "minlength": 1, "schema": {"type": "dict", "schema": {
+        "id": {**ID, "required": True},
+        "min_experience_years": {"type": "integer", "min": 1},
+        "source": SOURCE}}}),
+    "trainers_max": _rule({"type": "integer", "min": 1}),
+    "trainer_choice_min_experience_years": _rule({"type": "integer", "min": 1}),
+    "languages": _rule({"type": "list", "allowed": ["kk", "ru", "en"], "minlength": 1}),
+    "staff_plan_notice_working_days": _rule({"type": "integer", "min": 1}),
+    "work_breaks": _rule({"type": "list", "allowed": WORK_BREAKS, "minlength": 1}),
+    "staged_yearly": _rule({"type": "boolean"}),
+    "repayment_employee_leaves": _rule({"type": "string", "allowed": ["proportional", "full", "none"]}),
+    "repayment_employer_dismisses": _rule({"type": "string", "allowed": ["proportional", "full", "none"]}),
 }
 
 RULESET = {
@@ -92,6 +130,7 @@ RULESET = {
     "document": {**ID, "required": True},
     "citation": {**TEXT, "required": True},
     "rules": {"type": "dict", "required": True, "schema": RULES},
+    "paragraphs": {"type": "list", "schema": PARAGRAPH},
 }
 
 PERSON = {"type": "dict", "schema": {
@@ -123,6 +162,12 @@ ORGANISATION = {
     "document": ID,
     "citation": TEXT,
     "rules": {"type": "dict", "schema": RULES},
+    "paragraphs": {"type": "list", "schema": PARAGRAPH},
+    # the staff training plan's approval and the day staff were told of it (KAZGUU 7.4, 7.7)
+    "staff_plans": {"type": "list", "schema": {"type": "dict", "schema": {
+        "year": {"type": "integer", "min": 2000, "required": True},
+        "approved": {"type": "date", "required": True},
+        "notified": {"type": "date"}}}},
     "registration_prefix": {"type": "string", "regex": r"[A-ZА-ЯӘҒҚҢӨҰҮҺІ0-9-]+"},
 }
 
@@ -163,6 +208,7 @@ PROGRAMME = {
     "kind": {"type": "string", "allowed": ["course", "internship"]},
     "course_kind": ID,
     "abroad": {"type": "boolean"},
+    "stages": {"type": "integer", "min": 2},  # a staged course (Order 95 p. 20, p. 23)
     "languages": {"type": "list", "allowed": ["kk", "ru", "en"], "required": True, "minlength": 1},
     "formats": {"type": "list", "allowed": FORMATS, "required": True, "minlength": 1},
     "summary": TEXT,
@@ -252,7 +298,11 @@ LISTENER = {"type": "dict", "schema": {
     "grades": {"type": "dict", "keysrules": {"type": "string", "regex": r"\d+"},
                "valuesrules": {"type": "integer", "min": 1, "max": 5}},
     "outcome": {"type": "string", "allowed": ["certificate", "reference", "expelled", "internship_certificate"]},
-    "expelled": {"type": "dict", "schema": {"date": {"type": "date", "required": True}, "reason": {**TEXT, "required": True}}},
+    "expelled": {"type": "dict", "schema": {
+        "date": {"type": "date", "required": True},
+        "ground": {"type": "string", "allowed": EXPULSION_GROUNDS, "required": True},
+        "reason": {**TEXT, "required": True},
+        "reimbursed": {"type": "integer", "min": 0, "meta": {"format": "tenge the listener paid back (Order 95 p. 27, KAZGUU 7.14)"}}}},
     "retake_of": {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", "meta": {"format": "cohort-id/listener-id"}},
     "retake_reason": TEXT,
     "internship": {"type": "dict", "schema": {
@@ -270,6 +320,12 @@ LISTENER = {"type": "dict", "schema": {
         "school": TEXT,
         "area": TEXT,
         "paid_amount": {"type": "integer", "min": 0},
+        # left the university within the work-off period: on whose initiative (KAZGUU 8: employee -> a
+        # proportional repayment, employer -> none, employer for negative reasons -> not excepted)
+        "left": {"type": "dict", "schema": {
+            "date": {"type": "date", "required": True},
+            "initiative": {"type": "string", "allowed": ["employee", "employer", "employer_negative"], "required": True}}},
+        "repaid": {"type": "integer", "min": 0, "meta": {"format": "tenge paid back"}},
         "last_course": {"type": "dict", "schema": {
             "title": TEXT, "date": {"type": "date", "required": True}, "hours": {"type": "integer", "min": 1, "required": True}}},
     }},
@@ -303,8 +359,13 @@ COHORT = {
     "city": BILINGUAL,
     "country": BILINGUAL,  # a course abroad: the country of study (Order 95, Annex 2)
     "venue": TEXT,
+    "work_break": {"type": "string", "allowed": WORK_BREAKS},  # Order 95 p. 5
+    "stage": {"type": "integer", "min": 1},  # the stage of a staged programme (Order 95 p. 20, p. 23)
     "trainers": {"type": "list", "schema": {"type": "dict", "schema": {
-        "name": {**TEXT, "required": True}, "qualification": TEXT}}},
+        "name": {**TEXT, "required": True}, "qualification": TEXT,
+        "category": ID,  # one of the organisation's trainer categories (Order 95 p. 21, Conservatory 3.5)
+        "experience_years": {"type": "integer", "min": 0},
+        "chosen": {"type": "boolean"}}}},  # chosen by the listener (Conservatory 3.12)
     "listeners": {"type": "list", "schema": LISTENER},
 }
 

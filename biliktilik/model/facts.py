@@ -682,3 +682,47 @@ def work_off_until(staff: StaffFacts) -> dt.date | None:
     if not paid:
         return None
     return add_months(max(lf.completed for lf in paid), staff.work_off_months)
+
+
+# -- limits of the rules as written (abroad courses, notices, repayments) -----------------------------
+
+
+def abroad_last_day(start: dt.date, max_months: int) -> dt.date:
+    """The last day a course abroad that starts on ``start`` may last, for a limit of "up to
+    ``max_months`` months" (Order 95 p. 5.3 and p. 23: up to 1 (one) year, i.e. 12; KAZGUU 6.5.2.2).
+    The course's days are counted inclusive, so a year from 2027-04-05 ends on 2028-04-04 at the latest
+    (a cohort ending 2028-04-05 lasts a year and a day)."""
+    return add_months(start, max_months) - dt.timedelta(days=1)
+
+
+def notice_deadline(approved: dt.date, working_days: int) -> dt.date:
+    """The last day to give a notice due "within N working days" of ``approved`` (KAZGUU 7.7: staff are
+    told of the approved Plan within 5 working days): the N-th Kazakhstan working day after it
+    (:func:`add_working_days`: weekends, public holidays and the Government's transferred days off skipped)."""
+    return add_working_days(approved, working_days)
+
+
+def whole_months(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from ``start`` to ``end`` (0 when ``end`` is before a month has passed)."""
+    n = (end.year - start.year) * 12 + end.month - start.month
+    if n <= 0:
+        return 0
+    return n if add_months(start, n) <= end else n - 1
+
+
+def repayment_due(paid: int, work_off_months: int, start: dt.date, left: dt.date, how: str) -> int:
+    """Tenge an employee owes on leaving before the work-off period ends (KAZGUU section 8):
+    ``how`` = "proportional" (8, 1.1: leaving on the employee's initiative: the share of ``paid`` for the
+    whole months of the ``work_off_months`` not worked since ``start``, rounded to the tenge),
+    "none" (8, 1.2: dismissed by the employer, not for negative reasons), "full".
+    Raises ValueError for another ``how`` or a period under one month."""
+    if work_off_months < 1:
+        raise ValueError("the work-off period must be at least one month")
+    if how == "none":
+        return 0
+    if how == "full":
+        return paid
+    if how != "proportional":
+        raise ValueError(f"unknown repayment rule {how!r}")
+    left_months = max(0, work_off_months - whole_months(start, left))
+    return round(paid * left_months / work_off_months)

@@ -21,9 +21,12 @@ class Source:
 
     @property
     def paragraph(self) -> str:
-        """p24-3 -> 24.3; annex-4 -> Annex 4."""
+        """p24-3 -> 24.3; annex-4 -> Annex 4; p7-14b (a number printed twice, its second) -> 7.14 (2), as
+        the regulation pages cite it (regulation_text.display_number)."""
         if self.anchor.startswith("annex-"):
             return "Annex " + self.anchor[6:].replace("-", ".")
+        if self.anchor[:1] == "p" and self.anchor.endswith("b") and self.anchor[1:-1].replace("-", "").isdigit():
+            return self.anchor[1:-1].replace("-", ".") + " (2)"
         return self.anchor.lstrip("ps").replace("-", ".")
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ SPEC_FILE = TEMPLATES / "staff" / "spreadsheet.yaml"
 @dataclass(frozen=True)
 class Column:
     field: str  # dotted path in the listener record, e.g. "name.surname"; grades: "grades.<number>"
-    type: str  # text, iin, phone, email, share, number, grade, date, outcome
+    type: str  # text, iin, phone, email, share, number, grade, date, outcome, ground
     header: dict  # {"kk": ..., "ru": ...}
     width: int = 14
 
@@ -99,6 +99,24 @@ def outcome_words() -> dict[str, str]:
 
 def outcome_label(code: str, language: str) -> str:
     return spec()["outcomes"].get(code, {}).get(language, code)
+
+
+CHOICES = {"outcome": "outcomes", "ground": "grounds"}  # column type -> its words in spreadsheet.yaml
+
+
+def choice_words(kind: str) -> dict[str, str]:
+    """Every accepted word (normalised) of a list column (``outcome``, ``ground``) -> its code."""
+    out = {}
+    for code, words in spec()[CHOICES[kind]].items():
+        out[_norm(code)] = code
+        for w in words.values():
+            out[_norm(w)] = code
+    return out
+
+
+def choice_label(kind: str, code: str, language: str) -> str:
+    """The word a list column (``outcome``, ``ground``) shows for ``code`` in ``language``."""
+    return spec()[CHOICES[kind]].get(code, {}).get(language, code)
 
 
 # -- reading one cell ----------------------------------------------------------------------
@@ -223,6 +241,15 @@ def read_outcome(value) -> str:
     return words[key]
 
 
+def read_ground(value) -> str:
+    words = choice_words("ground")
+    key = _norm(_text(value))
+    if key not in words:
+        shown = ", ".join(sorted({w["kk"] for w in spec()["grounds"].values()} | {w["ru"] for w in spec()["grounds"].values()}))
+        raise CellProblem(f"'{_text(value)}' is no ground of expulsion; expected one of: {shown}")
+    return words[key]
+
+
 def read_text(value) -> str:
     return _unwrap(_text(value))
 
@@ -246,6 +273,7 @@ def read_email(value) -> str:
 READERS = {
     "text": read_text, "iin": read_iin, "phone": read_phone, "email": read_email, "share": read_share,
     "number": read_number, "grade": read_grade, "date": read_date, "outcome": read_outcome,
+    "ground": read_ground,
 }
 
 

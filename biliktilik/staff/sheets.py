@@ -86,8 +86,8 @@ def workbook_bytes(data_dir: Path, cohort_id: str, with_free_rows: bool = True) 
             value = _value(listener, col.field)
             if value is None:
                 continue
-            if col.type == "outcome":
-                value = C.outcome_label(value, language)
+            if col.type in C.CHOICES:
+                value = C.choice_label(col.type, value, language)
             ws.cell(i, j, value)
     for j, col in enumerate(cols, start=1):
         fmt = {"iin": "@", "phone": "@", "share": "0%", "date": "DD.MM.YYYY"}.get(col.type)
@@ -97,9 +97,9 @@ def workbook_bytes(data_dir: Path, cohort_id: str, with_free_rows: bool = True) 
         rng = f"{get_column_letter(j)}{HEADER_ROW + 1}:{get_column_letter(j)}{last}"
         dv = None
         errors = s["sheet"]["validation_error"]
-        if col.type == "outcome":
-            words = ",".join(C.outcome_label(code, language) for code in s["outcomes"])
-            dv = DataValidation(type="list", formula1=f'"{words}"', allow_blank=True, error=errors["outcome"][language])
+        if col.type in C.CHOICES:
+            words = ",".join(C.choice_label(col.type, code, language) for code in s[C.CHOICES[col.type]])
+            dv = DataValidation(type="list", formula1=f'"{words}"', allow_blank=True, error=errors[col.type][language])
         elif col.type == "grade":
             dv = DataValidation(type="list", formula1='"1,2,3,4,5"', allow_blank=True, error=errors["grade"][language])
         elif col.type == "share":
@@ -152,8 +152,8 @@ def _csv_cell(value, col: C.Column, language: str) -> str:
         return f"{round(value * 100, 2):g}%"
     if col.type == "date":
         return _dmy(value)
-    if col.type == "outcome":
-        return C.outcome_label(value, language)
+    if col.type in C.CHOICES:
+        return C.choice_label(col.type, value, language)
     if isinstance(value, float):
         return f"{value:g}".replace(".", ",")
     return str(value)

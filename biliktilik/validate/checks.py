@@ -12,6 +12,7 @@ import datetime as dt
 
 from biliktilik.validate import form_checks
 from biliktilik.validate import ledger_checks
+from biliktilik.validate import rule_checks
 from biliktilik.validate import text_checks
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, add_years, fitting_hours_classes, work_off
@@ -56,6 +57,7 @@ def check(ds: Dataset, facts: Facts) -> list[Finding]:
     out.items.extend(ledger_checks.check(ds, facts))  # data/ledger.yaml: issued certificates do not change
     out.items.extend(form_checks.check(ds, facts))  # filled forms the records cannot fill
     out.items.extend(text_checks.check(ds, facts))  # mixed scripts, shares written as percents, non-Latin ids
+    out.items.extend(rule_checks.check(ds, facts))  # abroad, work breaks, stages, trainers, expulsion, notices, repayment
     return out.items
 
 

@@ -414,6 +414,25 @@ def rule_value(rule, lang: str) -> list[str]:
         return [f"{_group(g, lang)}: {', '.join(items)}" for g, items in v.items()]
     if key == "work_off":
         return [f"{row['printed']} → {months_text(row['months'], lang)}" for row in v]
+    words = _SITE[lang].get("rule_words", {})
+    if key == "abroad_max_months":
+        return [_value(lang, key, months=months_text(v, lang))]
+    if key == "staff_plan_notice_working_days":
+        return [_value(lang, key, v=v, working_days=ru_plural(v, *_words(lang)["working_days"]))]
+    if key == "trainers_max":
+        return [_value(lang, key, v=v)]
+    if key == "trainer_choice_min_experience_years":
+        return [_value(lang, "min_years", years=years_text(v, lang))]
+    if key == "staged_yearly":
+        return [yes_no(bool(v), lang)]
+    if key == "languages":
+        return [", ".join(_SITE[lang]["languages"].get(x, x) for x in v)]
+    if key == "trainer_categories":
+        return [words.get(c.get("id"), c.get("id")) for c in v]
+    if key in ("work_breaks", "expulsion_grounds", "expulsion_reimbursement"):
+        return [words.get(x, x) for x in v]
+    if key in ("repayment_employee_leaves", "repayment_employer_dismisses"):
+        return [words.get(v, v)]
     if isinstance(v, list):
         return [str(x) for x in v]
     if isinstance(v, dict):
