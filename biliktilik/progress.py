@@ -13,6 +13,22 @@ from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
+NOISY_LOGGERS = ("weasyprint", "fontTools", "PIL", "mkdocs", "markdown", "watchdog", "MARKDOWN", "pydyf",
+                 "urllib3", "asyncio")
+"""Libraries whose INFO lines (WeasyPrint's seven steps per PDF, fontTools' subsetting tables, MkDocs'
+"Cleaning site directory") drown ours under ``-v``: kept at WARNING."""
+
+
+def configure_logging(verbose: bool = False):
+    """Set up logging for a command (or a build's worker process): our own INFO lines with
+    ``verbose``, else WARNING and above; the loggers of ``NOISY_LOGGERS`` always at WARNING, so
+    ``-v`` shows the stages and their counts, not the libraries' steps. Safe to call again (a
+    second call replaces the first's level)."""
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
 
 class Progress:
     """``with progress.stage("verification pages", total=n) as advance: ... advance(k)``.

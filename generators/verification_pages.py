@@ -51,6 +51,7 @@ from biliktilik.model.certificates import fingerprint, person_name
 from biliktilik.findings import BuildError
 from biliktilik.model.facts import Validity, certificate_validity, today
 from biliktilik.project import TEMPLATES as TEMPLATES_DIR
+from biliktilik.i18n import _
 from generators.kit.addresses import verification_url
 
 log = logging.getLogger(__name__)
@@ -420,7 +421,7 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
     keys = [group_key(cache, pub, g) for g in groups] if cache is not None else [None] * len(groups)
     root = str(site.root)
     todo = []
-    with progress.stage("verification pages", total=len(certs)) as advance:
+    with progress.stage(_("verification pages"), total=len(certs)) as advance:
         for i, group in enumerate(groups):
             files = cache.get(CACHE_KIND, keys[i]) if cache is not None else None
             if files is None:

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render, summary_markdown
+from biliktilik.i18n import _
+from biliktilik.progress import configure_logging
 
 log = logging.getLogger("biliktilik")
 
@@ -50,6 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--forms", action="store_true",
                    help="also every listener's filled forms into print/forms/ (else: biliktilik forms --cohort)")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("serve", help="a local preview of both languages that rebuilds when data/, content/, "
+                                     "templates/ or mkdocs.yml change")
+    _add_data(p)
+    p.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0: any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--no-pdf", action="store_true",
+                   help="leave out certificates, blank forms and reports (PDFs): quicker; form links do not resolve")
+    p.add_argument("--preview", type=Path, default=None, metavar="DIR",
+                   help="where the preview is built (default: .cache/serve/<hash>/; never site/)")
+    p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("synth", help="write a synthetic national-scale data set for benchmarks")
     p.add_argument("--listeners", type=int, default=60000)
@@ -111,6 +124,15 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from biliktilik.build.serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(_("--port must be between 0 and 65535, not {port}").format(port=args.port))
+    return serve(args.data, args.host, args.port, args.preview, args.cache, not args.no_cache,
+                 pdf=not args.no_pdf, verbose=args.verbose)
+
+
 def cmd_synth(args) -> int:
     from biliktilik.synth import synthesize
 
@@ -131,8 +153,7 @@ def main(argv=None) -> int:
         argv = ["-v"] + [a for a in argv if a not in ("-v", "--verbose")]
     try:
         args = parser.parse_args(argv)
-        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
+        configure_logging(args.verbose)
         if not getattr(args, "run", None):
             parser.print_help()
             return 2
