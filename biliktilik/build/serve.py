@@ -15,7 +15,8 @@ How it works:
   one, never half of one.
 - ``http.server`` in threads serves the folder as the real site is laid out: Kazakh at ``/``,
   Russian at ``/ru/`` (``/kk/...`` redirects to ``/...``). Into every HTML response (not into the
-  files on disk) it injects a small script (``templates/serve/reload.js``) that polls
+  files on disk) it injects a small script (``templates/serve/reload.js``, served at
+  ``/__biliktilik/reload.js``) that polls
   ``/__biliktilik/version`` and reloads the page after each build, and, while the last build
   failed, a banner listing its errors (``templates/serve/banner.html.j2``, HTML-escaped). Before
   the first good build every address shows that banner alone.
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.4  # seconds without a new event before a rebuild starts
 VERSION_PATH = "/__biliktilik/version"
+SCRIPT_PATH = "/__biliktilik/reload.js"
 BANNER_LINES = 50  # errors listed on the page; the terminal has them all
 IGNORED_SUFFIXES = (".swp", ".swx", ".tmp", "~", ".pyc")
 IGNORED_EVENTS = ("opened", "closed_no_write")
@@ -114,7 +116,7 @@ class Preview:
         self.outcome: Outcome | None = None  # None: the first build is running
         self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "serve")), autoescape=True,
                                        undefined=jinja2.StrictUndefined)
-        self._reload_js = (TEMPLATES / "serve" / "reload.js").read_text(encoding="utf-8")
+        self.reload_js = (TEMPLATES / "serve" / "reload.js").read_text(encoding="utf-8")
 
     # -- building -------------------------------------------------------------------------------
 
@@ -201,8 +203,11 @@ class Preview:
                                                              banner=jinja2.utils.markupsafe.Markup(banner))
 
     def script(self) -> str:
+        """The tag that loads the reload script, with the version the page was served at. An
+        external script from this host: the site's Content-Security-Policy (script-src 'self' and
+        hashes) blocks inline ones."""
         version = self.snapshot()[0]
-        return f'<script data-version="{version}">\n{self._reload_js}</script>'
+        return f'<script src="{SCRIPT_PATH}" data-version="{version}"></script>'
 
 
 def inject(html: bytes, extra: str) -> bytes:
@@ -256,6 +261,8 @@ class Handler(BaseHTTPRequestHandler):
             state = "building" if outcome is None else outcome.state
             body = json.dumps({"version": version, "state": state}).encode("utf-8")
             return self._send(200, body, "application/json", head)
+        if path == SCRIPT_PATH:
+            return self._send(200, preview.reload_js.encode("utf-8"), "text/javascript; charset=utf-8", head)
         default = LANGUAGES[0]
         if path == f"/{default}" or path.startswith(f"/{default}/"):  # the default language lives at /
             return self._redirect(path[len(default) + 1:] or "/", head)
