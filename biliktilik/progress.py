@@ -77,5 +77,11 @@ class Progress:
             self._bars.stop()
             self._bars = None
 
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 QUIET = Progress(enabled=False)

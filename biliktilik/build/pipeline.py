@@ -234,7 +234,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
     from generators import GENERATORS
 
     with progress.stage(_("validate")):
-        checked = validate(data_dir, cache_dir, use_cache)
+        checked = validate(data_dir, cache_dir, use_cache, progress=progress)
     if not checked.ok:
         raise InvalidData(checked.findings)
     cache = OutputCache((Path(cache_dir) if cache_dir else default_cache_dir(Path(data_dir))) / "outputs") \

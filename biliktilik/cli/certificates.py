@@ -11,6 +11,9 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from biliktilik.i18n import _
+from biliktilik.progress import Progress
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -63,7 +66,8 @@ def add_parsers(sub, add_data):
 def cmd_issue(args) -> int:
     from biliktilik.issuing import issue
 
-    issued = issue(args.data, args.cohort, args.date)
+    with Progress() as progress, progress.stage(_("issue")):
+        issued = issue(args.data, args.cohort, args.date)
     for i in issued:
         print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}")
     print(f"issued {len(issued)} certificate(s) in cohort {args.cohort}; recorded in {args.data}/ledger.yaml")
@@ -119,7 +123,8 @@ def cmd_certificates(args) -> int:
     from biliktilik.validate import validate
     from generators.certificate_pdfs import Renderer, collect, render_cohort
 
-    checked = validate(args.data, args.cache, not args.no_cache)
+    with Progress() as progress:
+        checked = validate(args.data, args.cache, not args.no_cache, progress=progress)
     if not checked.ok:
         print(render(checked.findings, "text"), file=sys.stderr)
         print("certificates refused: the data has errors; nothing was written", file=sys.stderr)
@@ -133,8 +138,10 @@ def cmd_certificates(args) -> int:
     if not certs:
         raise BuildError(f"cohort '{args.cohort}' has no issued certificates; "
                          f"issue them first: biliktilik issue --cohort {args.cohort}")
-    renderer = Renderer()
-    produced = render_cohort(renderer, certs, args.cohort, blank=args.blank)
+    with Progress() as progress, progress.stage(_("certificate PDFs"), total=len(certs)) as advance:
+        renderer = Renderer()
+        produced = render_cohort(renderer, certs, args.cohort, blank=args.blank)  # one batch: counted at its end
+        advance(len(certs))
     if not produced:
         raise BuildError(f"cohort '{args.cohort}' has no certificate in force to print")
     root = Path(args.print_dir)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render, summary_markdown
 from biliktilik.i18n import _
-from biliktilik.progress import configure_logging
+from biliktilik.progress import Progress, configure_logging
 
 log = logging.getLogger("biliktilik")
 
@@ -94,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_validate(args) -> int:
     from biliktilik.validate import validate
 
-    checked = validate(args.data, args.cache, not args.no_cache)
+    with Progress() as progress:
+        checked = validate(args.data, args.cache, not args.no_cache, progress=progress)
     out = render(checked.findings, args.format)
     if out:
         print(out)
@@ -138,7 +139,8 @@ def cmd_synth(args) -> int:
 
     if args.listeners < 1:
         raise UsageError("--listeners must be at least 1")
-    summary = synthesize(args.out, args.listeners, args.programmes, args.seed)
+    with Progress() as progress:
+        summary = synthesize(args.out, args.listeners, args.programmes, args.seed, progress=progress)
     print(summary)
     return 0
 

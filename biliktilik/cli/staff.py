@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from biliktilik.findings import render
+from biliktilik.i18n import _
+from biliktilik.progress import Progress
 
 
 def add_parsers(sub, add_data):
@@ -57,7 +59,8 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from biliktilik.staff.importing import import_listeners
 
-    result = import_listeners(args.data, args.cohort, args.file, dry_run=args.dry_run)
+    with Progress() as progress, progress.stage(_("import")):
+        result = import_listeners(args.data, args.cohort, args.file, dry_run=args.dry_run)
     print(result.preview())
     if result.findings:
         print(render(result.findings, args.format))
