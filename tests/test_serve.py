@@ -125,7 +125,6 @@ def _line_of(path: Path, pattern: str) -> int:
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if re.match(pattern, line))
 
 
-@pytest.mark.slow
 def test_serve_both_languages_follows_edits_and_shows_errors(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
@@ -152,6 +151,12 @@ def test_serve_both_languages_follows_edits_and_shows_errors(tmp_path):
         assert "/__biliktilik/version" in _get(f"{base}/__biliktilik/reload.js")[1]
         on_disk = (tmp_path / "preview" / "site" / "ru" / "programmes" / PROGRAMME / "index.html").read_text("utf-8")
         assert "__biliktilik" not in on_disk and _h1(on_disk) == _h1(ru)
+        # nothing outside the preview's site/ is reachable: not print/ beside it, not the data
+        (tmp_path / "preview" / "print" / "probe.txt").write_text("personal data", encoding="utf-8")
+        for path in ("/../print/probe.txt", "/%2e%2e/print/probe.txt", "/ru/../../print/probe.txt",
+                     "/..%2f..%2fdata/ledger.yaml"):
+            status, body = _get(base + path)  # urllib sends the path as written, dots included
+            assert status == 404 and "personal data" not in body and "listeners:" not in body, path
 
         # a data edit changes the page
         new_title = "Сынақ " + title["ru"] + f" {os.getpid()}"
@@ -226,7 +231,6 @@ def test_serve_bad_port_and_data_are_one_line_errors(tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.slow
 def test_serve_banner_in_chromium_and_live_reload(tmp_path):
     from tests.browser_util import launch
 
