@@ -589,7 +589,7 @@ def _render_blank(renderer, certs, cohort, positions, author, last) -> dict[str,
         if key not in layouts:
             layouts[key] = blank_layout(positions, c.organisation, c.kind)
         fields = _blank_fields(c, layouts[key])
-        for text, style, _ in fields:
+        for text, style, _slot in fields:
             texts.setdefault(style.face, set()).update(text)
         plans.append((c, layouts[key], fields))
     fonts = _faces_of(renderer, texts)

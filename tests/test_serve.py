@@ -228,6 +228,9 @@ def test_serve_bad_port_and_data_are_one_line_errors(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         f"biliktilik: port {port} on 127.0.0.1 is in use; choose another with --port"]
     assert "Traceback" not in proc.stderr
+    proc = run_cli("serve", "--data", DATA, "--port", "0", "--preview", tmp_path, cwd=tmp_path)
+    assert proc.returncode == 2 and "the preview would replace the real site/" in proc.stderr
+    assert not (tmp_path / "site").exists()
 
 
 @pytest.mark.browser
@@ -238,7 +241,7 @@ def test_serve_banner_in_chromium_and_live_reload(tmp_path):
     shutil.copytree(DATA, data)
     programme = data / "programmes" / f"{PROGRAMME}.yaml"
     good = programme.read_text(encoding="utf-8")
-    with serving(data, tmp_path, "--no-pdf") as (base, proc, stderr), launch() as browser:
+    with serving(data, tmp_path, "--no-pdf") as (base, proc, _stderr), launch() as browser:
         _wait("the first build", lambda: _state(base, "ok"), server=proc)
         page = browser.new_page()
         page.goto(f"{base}/ru/programmes/{PROGRAMME}/")

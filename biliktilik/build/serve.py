@@ -43,6 +43,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from biliktilik.findings import BiliktilikError, Finding, InvalidData, UsageError, render, sort_findings
 from biliktilik.i18n import _
@@ -175,11 +176,11 @@ class Preview:
 
     def banner(self, lang: str) -> str | None:
         """The banner's HTML for ``lang`` while the last build failed or is the first, else None."""
-        version, good, outcome = self.snapshot()
+        _version, good, outcome = self.snapshot()
         if outcome is not None and outcome.state == "ok":
             return None
         lab = labels("serve")
-        pick = lambda key: lab[key].get(lang) or lab[key]["en"]  # noqa: E731
+        pick = lambda key: lab[key].get(lang) or lab[key]["en"]
         if outcome is None:
             title, text, lines = pick("building_title"), pick("building_text"), []
         else:
@@ -196,11 +197,11 @@ class Preview:
         """The whole page shown at every address before the first good build."""
         banner = self.banner(lang) or ""
         lab = labels("serve")
-        version, good, outcome = self.snapshot()
+        outcome = self.snapshot()[2]
         key = "building_title" if outcome is None else (
             "invalid_title" if outcome.state == "invalid" else "failed_title")
         return self._env.get_template("page.html.j2").render(lang=lang, title=lab[key].get(lang) or lab[key]["en"],
-                                                             banner=jinja2.utils.markupsafe.Markup(banner))
+                                                             banner=Markup(banner))
 
     def script(self) -> str:
         """The tag that loads the reload script, with the version the page was served at. An
@@ -229,7 +230,7 @@ class Handler(BaseHTTPRequestHandler):
     preview: Preview  # set on the subclass made by :func:`make_server`
     server_version = "biliktilik-serve"
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):  # the base class's signature
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_HEAD(self):
@@ -374,6 +375,9 @@ def serve(data: Path, host: str = "127.0.0.1", port: int = 8000, folder: Path | 
     if not data.is_dir():
         raise UsageError(_("{data}: no such data folder").format(data=data))
     folder = Path(folder) if folder else preview_folder(data)
+    if (folder / "site").resolve() in {(ROOT / "site").resolve(), (Path.cwd() / "site").resolve()}:
+        raise UsageError(_("--preview {folder}: the preview would replace the real site/; choose another folder")
+                         .format(folder=folder))
     folder.mkdir(parents=True, exist_ok=True)
     preview = Preview(data, folder, "", cache, use_cache, () if pdf else PDF_GENERATORS, verbose)
     server = make_server(preview, host, port)
