@@ -6,6 +6,7 @@ for the build's summary and the benchmarks."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 import time
@@ -77,11 +78,23 @@ class Progress:
             self._bars.stop()
             self._bars = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
+        """``with Progress() as progress:`` a command's progress, closed at the end; inside the
+        block it is also :func:`current`, so that work deep inside (the validation that ``issue``
+        and ``import`` run) shows its stages without being handed it."""
+        self._token = _CURRENT.set(self)
         return self
 
     def __exit__(self, *exc):
+        _CURRENT.reset(self._token)
         self.close()
 
 
 QUIET = Progress(enabled=False)
+
+_CURRENT: contextvars.ContextVar[Progress] = contextvars.ContextVar("biliktilik_progress", default=QUIET)
+
+
+def current() -> Progress:
+    """The progress of the innermost ``with Progress()`` block of this thread, else ``QUIET``."""
+    return _CURRENT.get()

@@ -30,13 +30,14 @@ def test_forms_quiet_when_not_a_terminal(tmp_path):
     assert proc.stderr == ""
 
 
-def test_forms_bar_with_counts_on_a_terminal(tmp_path):
-    """stderr on a pseudo-terminal: rich draws the stage with done/total counts."""
+def _on_a_terminal(*args) -> tuple[int, str, str]:
+    """Run ``biliktilik ARGS`` with stderr on a pseudo-terminal; (exit code, stdout, what the terminal
+    showed without its escape sequences)."""
     leader, follower = pty.openpty()
     env = dict(os.environ, COLUMNS="160", TERM="xterm", SOURCE_DATE_EPOCH="1795392000")
     try:
-        proc = subprocess.Popen(CLI + ["forms", "--blank", "--org", "order-95", "--out", str(tmp_path)], cwd=ROOT,
-                                env=env, stdout=subprocess.PIPE, stderr=follower, text=True)
+        proc = subprocess.Popen(CLI + [str(a) for a in args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=follower, text=True)
         os.close(follower)
         chunks = []
         while True:
@@ -50,8 +51,28 @@ def test_forms_bar_with_counts_on_a_terminal(tmp_path):
         stdout, _ = proc.communicate(timeout=600)
     finally:
         os.close(leader)
-    assert proc.returncode == 0, stdout
-    n = len(list((tmp_path / "forms").rglob("*.pdf")))
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    return proc.returncode, stdout, shown
+
+
+def test_forms_bar_with_counts_on_a_terminal(tmp_path):
+    """rich draws each stage with done/total counts when stderr is a terminal."""
+    code, stdout, shown = _on_a_terminal("forms", "--blank", "--org", "order-95", "--out", tmp_path)
+    assert code == 0, stdout
+    n = len(list((tmp_path / "forms").rglob("*.pdf")))
     assert n > 1 and re.search(rf"forms\s.*\b{n}/{n}\b", shown), shown[-2000:]
     assert re.search(r"read files\s.*\b\d+/\d+\b", shown), shown[-2000:]
+
+
+def test_validate_and_issue_count_the_files_read_on_a_terminal(data_copy):
+    from tests.test_certificates_issue import _new_cohort
+
+    _new_cohort(data_copy)
+    files = len(list(data_copy.rglob("*.yaml")))
+    code, stdout, shown = _on_a_terminal("validate", "--no-cache", "--data", data_copy)
+    assert code == 0, stdout
+    assert re.search(rf"read files\s.*\b{files}/{files}\b", shown), shown[-2000:]
+    code, stdout, shown = _on_a_terminal("issue", "--data", data_copy, "--cohort", "2026-03-tor-test")
+    assert code == 0 and re.search(r"^issued [1-9]\d* certificate\(s\)", stdout, re.M), (stdout, shown[-2000:])
+    # issue validates before and after writing, both times reading every file
+    assert len(re.findall(rf"read files\s.*\b{files}/{files}\b", shown)) >= 2, shown[-2000:]

@@ -66,7 +66,7 @@ def add_parsers(sub, add_data):
 def cmd_issue(args) -> int:
     from biliktilik.issuing import issue
 
-    with Progress() as progress, progress.stage(_("issue")):
+    with Progress():  # the validations before and after writing show their files read
         issued = issue(args.data, args.cohort, args.date)
     for i in issued:
         print(f"{i.number}  {i.ref}  {i.name}  issued {i.issued}")

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from biliktilik.findings import render
-from biliktilik.i18n import _
 from biliktilik.progress import Progress
 
 
@@ -59,7 +58,7 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from biliktilik.staff.importing import import_listeners
 
-    with Progress() as progress, progress.stage(_("import")):
+    with Progress():  # the validations of the import show their files read
         result = import_listeners(args.data, args.cohort, args.file, dry_run=args.dry_run)
     print(result.preview())
     if result.findings:

@@ -12,7 +12,8 @@ from biliktilik.load.dataset import Dataset, load_dataset
 from biliktilik.model.facts import Facts, compute
 from biliktilik.findings import Finding, sort_findings
 from biliktilik.i18n import _
-from biliktilik.progress import QUIET, Progress
+from biliktilik.progress import Progress
+from biliktilik.progress import current as current_progress
 
 
 @dataclass
@@ -31,9 +32,11 @@ class Checked:
 
 
 def validate(data_dir: Path, cache_dir: Path | None = None, use_cache: bool = True,
-             on: dt.date | None = None, progress: Progress = QUIET) -> Checked:
-    """Load every record under ``data_dir`` and check it; ``progress`` shows the files read (with
-    their count) and the checks as stages. Never raises for bad data: the findings say it."""
+             on: dt.date | None = None, progress: Progress | None = None) -> Checked:
+    """Load every record under ``data_dir`` and check it; ``progress`` (default: the command's,
+    biliktilik.progress.current) shows the files read (with their count) and the checks as stages.
+    Never raises for bad data: the findings say it."""
+    progress = progress or current_progress()
     # Loading builds millions of small objects and no cycles: the cyclic collector
     # would only walk them again and again (about a third of a warm run).
     enabled = gc.isenabled()
