@@ -69,7 +69,8 @@ def cmd_reports(args) -> int:
     if args.format == "ics" and args.kind != "calendar":
         raise UsageError("--format ics is for the calendar only")
     checked = _checked(args)
-    rep = report(args.kind, checked.dataset, checked.facts, args.year, args.org, args.cohort)
+    with Progress() as progress, progress.stage(_("report {kind}").format(kind=args.kind)):
+        rep = report(args.kind, checked.dataset, checked.facts, args.year, args.org, args.cohort)
     text = {"text": lambda: rep.text(args.lang), "csv": rep.csv, "json": rep.json,
             "ics": lambda: rep.ics("kk" if args.lang == "en" else args.lang)}[args.format]()
     if args.out is None:
