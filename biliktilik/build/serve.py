@@ -7,8 +7,8 @@ How it works:
 - The site is built by the real pipeline (:func:`biliktilik.build.pipeline.build`) into a preview
   folder (``<preview>/site`` and ``<preview>/print``, default ``.cache/serve/<data folder's hash>/``),
   never into the project's ``site/``, with ``site_url`` set to the preview's own address. Each build
-  runs in a fresh process (``multiprocessing`` "spawn"), so an edited template, label file or
-  mkdocs.yml is read again, and it reuses the pipeline's caches (validation per file, the output
+  runs in a fresh process (a ``multiprocessing`` forkserver that imported the libraries once,
+  ``PRELOAD``), so an edited template, label file or mkdocs.yml is read again, and it reuses the pipeline's caches (validation per file, the output
   cache per cohort, MkDocs' output per language), so a rebuild after one edit redoes little.
 - The pipeline publishes the new site by exchanging the whole folder in one step
   (``renameat2(RENAME_EXCHANGE)``, biliktilik.build.output): a request sees the old site or the new
@@ -95,6 +95,22 @@ def _build_once(data, site, prnt, cache, use_cache, site_url, skip, verbose, lan
         pass
 
 
+PRELOAD = ("jinja2", "markdown", "mkdocs.commands.build", "mkdocs.config", "weasyprint", "fontTools.subset",
+           "pypdf", "yaml", "ruamel.yaml", "icu", "cryptography", "joserfc", "qrcode", "holidays", "babel")
+"""Libraries a build process finds already imported (a forkserver that imported them once), so a
+rebuild does not pay their import again; our own modules, templates and labels are always read afresh."""
+
+
+def _context():
+    """The multiprocessing context of the build processes: a forkserver with ``PRELOAD`` imported
+    where the platform has one, else "spawn"."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(list(PRELOAD))
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def preview_folder(data: Path) -> Path:
     """The default preview folder of a data folder: ``.cache/serve/<sha256 of its path, 12 hex>/``
     in the project (git ignores ``.cache/``)."""
@@ -126,7 +142,7 @@ class Preview:
         from biliktilik import i18n
 
         started = time.perf_counter()
-        ctx = multiprocessing.get_context("spawn")
+        ctx = _context()
         receive, send = ctx.Pipe(duplex=False)
         args = (self.data, self.site, self.print, self.cache, self.use_cache, self.site_url, self.skip,
                 self.verbose, i18n.current(), send)
