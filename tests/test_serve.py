@@ -258,3 +258,50 @@ def test_serve_banner_in_chromium_and_live_reload(tmp_path):
         programme.write_text(good, encoding="utf-8")
         page.wait_for_selector("#bk-serve-banner", state="detached", timeout=120_000)
         assert page.locator("h1").first.inner_text() == h1
+
+
+def test_ctrl_c_during_a_build_stops_everything_cleanly(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    with serving(data, tmp_path) as (base, proc, stderr):
+        assert _version(base)["state"] == "building"  # the first build (with PDFs) has just begun
+        # the build's workers run (certificate PDFs or verification pages: more than the build process)
+        _wait("the build's workers", lambda: len(_descendants(proc.pid)) > 3, timeout=120, server=proc)
+        groups = {pgid for _, pgid in _descendants(proc.pid)}
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+        # the build process, its workers and the forkserver end with the server
+        _wait("every process of the server to end", lambda: not any(_group(g) for g in groups), timeout=120)
+        text = stderr.read_text()
+        assert "Traceback" not in text
+        assert text.rstrip().endswith("stopped"), text  # nothing wrote after the server had stopped
+
+
+def _processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, process group) of every live (not zombie) process."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            out.append((int(stat.parent.name), int(fields[1]), int(fields[2])))
+    return out
+
+
+def _group(pgid: int) -> list[int]:
+    return [pid for pid, _, group in _processes() if group == pgid]
+
+
+def _descendants(root: int) -> list[tuple[int, int]]:
+    """(pid, process group) of the processes below ``root``."""
+    procs = _processes()
+    found, todo = [], [root]
+    while todo:
+        parent = todo.pop()
+        for pid, ppid, pgid in procs:
+            if ppid == parent:
+                found.append((pid, pgid))
+                todo.append(pid)
+    return found

@@ -32,6 +32,7 @@ import json
 import logging
 import mimetypes
 import multiprocessing
+import os
 import posixpath
 import signal
 import sys
@@ -74,6 +75,7 @@ def _build_once(data, site, prnt, cache, use_cache, site_url, skip, verbose, lan
     from biliktilik.build.pipeline import build
     from biliktilik.progress import configure_logging
 
+    os.setpgid(0, 0)  # a process group of its own, with its workers: the server ends them all at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which ends this process
     i18n.choose(lang)
     configure_logging(verbose)
@@ -157,10 +159,8 @@ class Preview:
                 outcome = Outcome("failed", message=_("the build process ended without an answer (exit code {code})")
                                   .format(code=child.exitcode))
             child.join()
-        except BaseException:  # Ctrl-C or SIGTERM while building: end the build process too
-            if child.is_alive():
-                child.terminate()
-                child.join(10)
+        except BaseException:  # Ctrl-C or SIGTERM while building: end the build and its workers too
+            _end_group(child)
             raise
         finally:
             receive.close()
@@ -431,6 +431,27 @@ def serve(data: Path, host: str = "127.0.0.1", port: int = 8000, folder: Path | 
             observer.stop()
         server.shutdown()
         server.server_close()
+
+
+def _end_group(child):
+    """End a build process and the workers it forked (its own process group): SIGTERM, then
+    SIGKILL after 10 seconds. The pipeline's lock and publication journal make that safe."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(child.pid, sig)
+        except (ProcessLookupError, PermissionError, TypeError):
+            if child.pid is not None and child.is_alive():
+                child.terminate()
+        child.join(wait)
+        if not child.is_alive():
+            break
+    deadline = time.monotonic() + 10  # the workers, once their parent is gone
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, TypeError):
+            return
+        time.sleep(0.05)
 
 
 def _interrupt(signum, frame):
