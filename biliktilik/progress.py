@@ -6,6 +6,7 @@ for the build's summary and the benchmarks."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 import time
@@ -14,6 +15,22 @@ from contextlib import contextmanager
 from biliktilik.i18n import N_, _
 
 log = logging.getLogger(__name__)
+
+NOISY_LOGGERS = ("weasyprint", "fontTools", "PIL", "mkdocs", "markdown", "watchdog", "MARKDOWN", "pydyf",
+                 "urllib3", "asyncio")
+"""Libraries whose INFO lines (WeasyPrint's seven steps per PDF, fontTools' subsetting tables, MkDocs'
+"Cleaning site directory") drown ours under ``-v``: kept at WARNING."""
+
+
+def configure_logging(verbose: bool = False):
+    """Set up logging for a command (or a build's worker process): our own INFO lines with
+    ``verbose``, else WARNING and above; the loggers of ``NOISY_LOGGERS`` always at WARNING, so
+    ``-v`` shows the stages and their counts, not the libraries' steps. Safe to call again (a
+    second call replaces the first's level)."""
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class Progress:
@@ -65,6 +82,17 @@ class Progress:
             self._bars.stop()
             self._bars = None
 
+    def __enter__(self) -> Progress:
+        """``with Progress() as progress:`` a command's progress, closed at the end; inside the
+        block it is also :func:`current`, so that work deep inside (the validation that ``issue``
+        and ``import`` run) shows its stages without being handed it."""
+        self._token = _CURRENT.set(self)
+        return self
+
+    def __exit__(self, *exc):
+        _CURRENT.reset(self._token)
+        self.close()
+
 
 QUIET = Progress(enabled=False)
 
@@ -73,3 +101,10 @@ QUIET = Progress(enabled=False)
 STAGE_NAMES = (N_("validate"), N_("pages"), N_("verification pages"), N_("certificate PDFs"), N_("blank forms"),
                N_("filled forms"), N_("report PDFs"), N_("catalog_pages"), N_("regulation_pages"),
                N_("verification_pages"), N_("certificate_pdfs"), N_("form_pdfs"), N_("report_files"), N_("check_pages"))
+
+_CURRENT: contextvars.ContextVar[Progress] = contextvars.ContextVar("biliktilik_progress", default=QUIET)
+
+
+def current() -> Progress:
+    """The progress of the innermost ``with Progress()`` block of this thread, else ``QUIET``."""
+    return _CURRENT.get()

@@ -17,7 +17,9 @@ import random
 import shutil
 from pathlib import Path
 
+from biliktilik.i18n import _
 from biliktilik.load.iin import make as make_iin
+from biliktilik.progress import QUIET, Progress
 from biliktilik.project import DATA
 
 LEDGER_NOTE = "# Synthetic ledger written by `biliktilik synth` for benchmarks (not real certificates).\n"
@@ -97,11 +99,12 @@ def _listener(k: int, r: random.Random, n_modules: int, serial: int, finished: b
 
 
 def synthesize(out: Path, listeners: int = 60000, programmes: int | None = None, seed: int = 95,
-               certificates: bool = True) -> str:
+               certificates: bool = True, progress: Progress = QUIET) -> str:
     """Write the synthetic data set into ``out`` (replaced if it exists); returns a one-line summary.
 
     ``listeners``: how many (20 a cohort, 10 cohorts a programme, at most 30 organisations);
-    ``certificates``: issue certificates to those who passed (see the module's docstring)."""
+    ``certificates``: issue certificates to those who passed (see the module's docstring);
+    ``progress``: the cohorts written (with their count), then the issuing, as stages."""
     r = random.Random(seed)
     out = Path(out)
     if out.exists():
@@ -123,22 +126,25 @@ def synthesize(out: Path, listeners: int = 60000, programmes: int | None = None,
         progs.append((pid, org, hours, n_modules))
     serial, written = 0, 0
     cohorts: dict[str, tuple[str, list[str]]] = {}
-    for c in range(1, n_cohorts + 1):
-        pid, org, hours, n_modules = progs[(c - 1) % len(progs)]
-        start = dt.date(2025, 1, 6) + dt.timedelta(days=7 * ((c * 7) % 100))
-        end = start + dt.timedelta(days=13)
-        finished = end < dt.date(2026, 10, 1)
-        size = listeners // n_cohorts + (1 if c <= listeners % n_cohorts else 0)
-        body = []
-        for k in range(1, size + 1):
-            serial += 1
-            body.append(_listener(k, r, n_modules, serial, finished))
-        written += size
-        head = (f"id: synth-c{c:05d}\nprogramme: {pid}\norganisation: {org}\nformat: {r.choice(_FORMATS)}\n"
-                f"language: {r.choice(['kk', 'ru'])}\nstart: {start}\nend: {end}\nseats: {max(size, 25)}\n")
-        cohorts[f"synth-c{c:05d}"] = (head, body)
-        _write_cohort(out, f"synth-c{c:05d}", head, body)
-    issued = _issue(out, cohorts, random.Random(seed + 1)) if certificates else (0, 0, 0)
+    with progress.stage(_("synthetic cohorts"), total=n_cohorts) as advance:
+        for c in range(1, n_cohorts + 1):
+            pid, org, hours, n_modules = progs[(c - 1) % len(progs)]
+            start = dt.date(2025, 1, 6) + dt.timedelta(days=7 * ((c * 7) % 100))
+            end = start + dt.timedelta(days=13)
+            finished = end < dt.date(2026, 10, 1)
+            size = listeners // n_cohorts + (1 if c <= listeners % n_cohorts else 0)
+            body = []
+            for k in range(1, size + 1):
+                serial += 1
+                body.append(_listener(k, r, n_modules, serial, finished))
+            written += size
+            head = (f"id: synth-c{c:05d}\nprogramme: {pid}\norganisation: {org}\nformat: {r.choice(_FORMATS)}\n"
+                    f"language: {r.choice(['kk', 'ru'])}\nstart: {start}\nend: {end}\nseats: {max(size, 25)}\n")
+            cohorts[f"synth-c{c:05d}"] = (head, body)
+            _write_cohort(out, f"synth-c{c:05d}", head, body)
+            advance()
+    with progress.stage(_("synthetic certificates")):
+        issued = _issue(out, cohorts, random.Random(seed + 1)) if certificates else (0, 0, 0)
     return (f"wrote {out}: {n_orgs} organisations, {n_programmes} programmes, {n_cohorts} cohorts, {written} listeners, "
             f"{issued[0]} certificates ({issued[1]} revoked, {issued[2]} replaced)")
 

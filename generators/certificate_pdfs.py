@@ -48,6 +48,7 @@ from biliktilik.project import ROOT
 from biliktilik.texts import name_sort_key, text_of
 from biliktilik.model.certificates import certificate_facts, control_code, fingerprint, holder_gender
 from biliktilik.findings import BuildError, InvalidData
+from biliktilik.i18n import _
 from generators.kit.addresses import verification_url
 from generators.kit.weasy import WeasyRenderer
 from generators.kit.pdfdraw import Document, Face, FormBlock, Subset, TextStyle, text_ops, wrap
@@ -588,7 +589,7 @@ def _render_blank(renderer, certs, cohort, positions, author, last) -> dict[str,
         if key not in layouts:
             layouts[key] = blank_layout(positions, c.organisation, c.kind)
         fields = _blank_fields(c, layouts[key])
-        for text, style, _ in fields:
+        for text, style, _slot in fields:
             texts.setdefault(style.face, set()).update(text)
         plans.append((c, layouts[key], fields))
     fonts = _faces_of(renderer, texts)
@@ -822,7 +823,7 @@ def files(ctx):
     keys = [cache.key(CACHE_KIND, ctx.site_url, cid, group, positions is not None) for cid, group in groups] \
         if cache is not None else [None] * len(groups)
     todo = []
-    with progress.stage("certificate PDFs", total=len(certs)) as advance:
+    with progress.stage(_("certificate PDFs"), total=len(certs)) as advance:
         for i, (cid, group) in enumerate(groups):
             cached = cache.get(CACHE_KIND, keys[i]) if cache is not None else None
             if cached is None:

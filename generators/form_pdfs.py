@@ -34,6 +34,7 @@ from generators.kit.weasy import Renderer, pdf_cache
 from biliktilik.findings import BuildError
 
 from biliktilik.model import regulation_text as rt
+from biliktilik.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +293,7 @@ def files(ctx):
     renderer = Renderer()
     cache = pdf_cache(ctx) if getattr(ctx, "cache", None) is not None else None
     blank = blank_jobs(ctx.dataset, ctx.facts)
-    with progress.stage("blank forms", total=len(blank)) as advance:
+    with progress.stage(_("blank forms"), total=len(blank)) as advance:
         for rel, data in renderer.iter_pdfs(blank, cache, workers):
             ctx.site.write(rel, data)
             advance()
@@ -300,7 +301,7 @@ def files(ctx):
         log.info("forms: %d blank; filled forms not rendered (build --forms, or biliktilik forms --cohort)", len(blank))
         return
     jobs, skipped = filled_jobs(ctx.dataset, ctx.facts)
-    with progress.stage("filled forms", total=len(jobs)) as advance:
+    with progress.stage(_("filled forms"), total=len(jobs)) as advance:
         for rel, data in renderer.iter_pdfs(jobs, cache, workers):
             ctx.print.write(rel, data)
             advance()

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from biliktilik.model import reports as R
 from biliktilik.progress import QUIET
 from biliktilik.project import LANGUAGES, ROOT, labels
+from biliktilik.i18n import _
 
 from generators.kit.weasy import Renderer, pdf_cache
 
@@ -107,7 +108,7 @@ def files(ctx):
     # first, one job at a time per worker, streamed to disk (ctx.jobs processes)
     jobs.sort(key=lambda job: (-len(job[1]["rows"]), job[0]))
     workers = getattr(ctx, "jobs", 1) or 1
-    with (getattr(ctx, "progress", None) or QUIET).stage("report PDFs", total=len(jobs)) as advance:
+    with (getattr(ctx, "progress", None) or QUIET).stage(_("report PDFs"), total=len(jobs)) as advance:
         for rel, data in renderer.iter_pdfs(jobs, pdf_cache(ctx), workers, chunksize=1):
             ctx.print.write(rel, data)
             advance()

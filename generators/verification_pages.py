@@ -422,7 +422,7 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
     keys = [group_key(cache, pub, g) for g in groups] if cache is not None else [None] * len(groups)
     root = str(site.root)
     todo = []
-    with progress.stage("verification pages", total=len(certs)) as advance:
+    with progress.stage(_("verification pages"), total=len(certs)) as advance:
         for i, group in enumerate(groups):
             files = cache.get(CACHE_KIND, keys[i]) if cache is not None else None
             if files is None:

@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,7 +194,7 @@ def default_jobs() -> int:
 def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, strict: bool = True,
           site_url: str | None = None, jobs: int | None = None, forms: bool = False,
-          progress: Progress | None = None) -> Checked:
+          progress: Progress | None = None, skip: tuple[str, ...] = ()) -> Checked:
     """Validate and build site_dir and print_dir; on any error nothing under them changes.
 
     ``site_url`` replaces mkdocs.yml's (the issuer's address: QR codes, did:web, the verification
@@ -203,6 +204,8 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
     ``jobs``: worker processes (default: all cores); ``forms``: also every listener's filled forms
     (print/forms/; staff otherwise print them per cohort with ``biliktilik forms --cohort``);
     ``progress``: where stages and counts go (default: a bar when stderr is a terminal).
+    ``skip``: short names of generators whose ``files`` are not run (e.g. ``PDF_GENERATORS`` for a
+    quick local preview, ``biliktilik serve --no-pdf``); never for a site to publish.
 
     Holds the build lock beside site_dir (``.site.lock``: a second build at the same time gets
     Busy, "another build is running (pid N)") and first completes or cleans up what a killed build
@@ -220,17 +223,21 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
             if done:
                 log.warning("%s", done)
             return _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict,
-                          site_url, jobs, forms, progress)
+                          site_url, jobs, forms, progress, skip)
     finally:
         progress.close()
 
 
+PDF_GENERATORS = ("certificate_pdfs", "form_pdfs", "report_files")
+"""The generators that lay out PDFs with WeasyPrint: most of a build's time (``serve --no-pdf``)."""
+
+
 def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict,
-           site_url, jobs, forms, progress) -> Checked:
+           site_url, jobs, forms, progress, skip=()) -> Checked:
     from generators import GENERATORS
 
     with progress.stage(N_("validate")):
-        checked = validate(data_dir, cache_dir, use_cache)
+        checked = validate(data_dir, cache_dir, use_cache, progress=progress)
     if not checked.ok:
         raise InvalidData(checked.findings)
     cache = OutputCache((Path(cache_dir) if cache_dir else default_cache_dir(Path(data_dir))) / "outputs") \
@@ -248,15 +255,17 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
         with progress.stage(N_("pages")):
             generate_pages(ctx, config_file, work)
         for lang in LANGUAGES:  # the default language first: its MkDocs run cleans the whole site folder
-            with progress.stage(f"mkdocs {lang}"):
+            with progress.stage(_("MkDocs ({lang})").format(lang=lang)):
                 if mkdocs_site(ctx, lang, config_file, strict):
                     log.info("mkdocs %s: unchanged, from the cache", lang)
         site.adopt(site.root)
         for gen in GENERATORS:
-            if hasattr(gen, "files"):
+            name = gen.__name__.rsplit(".", 1)[-1]
+            if hasattr(gen, "files") and name not in skip:
                 log.info("files: %s", gen.__name__)
-                with progress.stage(gen.__name__.rsplit(".", 1)[-1]):
-                    gen.files(ctx)
+                started = time.perf_counter()
+                gen.files(ctx)  # a generator with many outputs shows its own stage with counts
+                log.info("%s: %.2fs", name, time.perf_counter() - started)
     except BaseException as exc:
         for out in (site, prnt):
             if out is not None:

@@ -12,6 +12,9 @@ import datetime as dt
 from pathlib import Path
 from biliktilik.i18n import _
 
+from biliktilik.i18n import _
+from biliktilik.progress import Progress
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -61,7 +64,8 @@ def add_parsers(sub, add_data):
 def cmd_issue(args) -> int:
     from biliktilik.issuing import issue
 
-    issued = issue(args.data, args.cohort, args.date)
+    with Progress():  # the validations before and after writing show their files read
+        issued = issue(args.data, args.cohort, args.date)
     for i in issued:
         print(_("{number}  {ref}  {name}  issued {issued}").format(number=i.number, ref=i.ref, name=i.name, issued=i.issued))
     print(_("issued {count} certificate(s) in cohort {cohort}; recorded in {data}/ledger.yaml").format(count=len(issued), cohort=args.cohort, data=args.data))
@@ -118,7 +122,8 @@ def cmd_certificates(args) -> int:
     from biliktilik.validate import validate
     from generators.certificate_pdfs import Renderer, collect, render_cohort
 
-    checked = validate(args.data, args.cache, not args.no_cache)
+    with Progress() as progress:
+        checked = validate(args.data, args.cache, not args.no_cache, progress=progress)
     if not checked.ok:
         print(render(checked.findings, "text"), file=sys.stderr)
         print(_("certificates refused: the data has errors; nothing was written"), file=sys.stderr)
@@ -131,8 +136,10 @@ def cmd_certificates(args) -> int:
     certs = collect(checked.dataset, checked.facts, site_url, args.cohort)
     if not certs:
         raise BuildError(_("cohort '{cohort}' has no issued certificates; issue them first: biliktilik issue --cohort {cohort}").format(cohort=args.cohort))
-    renderer = Renderer()
-    produced = render_cohort(renderer, certs, args.cohort, blank=args.blank)
+    with Progress() as progress, progress.stage(_("certificate PDFs"), total=len(certs)) as advance:
+        renderer = Renderer()
+        produced = render_cohort(renderer, certs, args.cohort, blank=args.blank)  # one batch: counted at its end
+        advance(len(certs))
     if not produced:
         raise BuildError(_("cohort '{cohort}' has no certificate in force to print").format(cohort=args.cohort))
     root = Path(args.print_dir)

@@ -13,6 +13,7 @@ from pathlib import Path
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render, summary_markdown
 from biliktilik import i18n
 from biliktilik.i18n import _
+from biliktilik.progress import Progress, configure_logging
 
 log = logging.getLogger("biliktilik")
 
@@ -55,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
                    help=_("also every listener's filled forms into print/forms/ (else: biliktilik forms --cohort)"))
     p.set_defaults(run=cmd_build)
 
+    p = sub.add_parser("serve", help=_("a local preview of both languages that rebuilds when data/, content/, templates/ or mkdocs.yml change"))
+    _add_data(p)
+    p.add_argument("--port", type=int, default=8000, help=_("the port to listen on (default: 8000; 0: any free port)"))
+    p.add_argument("--host", default="127.0.0.1", help=_("the address to listen on (default: 127.0.0.1, this machine only)"))
+    p.add_argument("--no-pdf", action="store_true",
+                   help=_("leave out certificates, blank forms and reports (PDFs): quicker; form links do not resolve"))
+    p.add_argument("--preview", type=Path, default=None, metavar="DIR",
+                   help=_("where the preview is built (default: .cache/serve/<hash>/; never site/)"))
+    p.set_defaults(run=cmd_serve)
+
     p = sub.add_parser("synth", help=_("write a synthetic national-scale data set for benchmarks"))
     p.add_argument("--listeners", type=int, default=60000)
     p.add_argument("--programmes", type=int, default=None)
@@ -87,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_validate(args) -> int:
     from biliktilik.validate import validate
 
-    checked = validate(args.data, args.cache, not args.no_cache)
+    with Progress() as progress:
+        checked = validate(args.data, args.cache, not args.no_cache, progress=progress)
     out = render(checked.findings, args.format)
     if out:
         print(out)
@@ -116,12 +128,22 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from biliktilik.build.serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(_("--port must be between 0 and 65535, not {port}").format(port=args.port))
+    return serve(args.data, args.host, args.port, args.preview, args.cache, not args.no_cache,
+                 pdf=not args.no_pdf, verbose=args.verbose)
+
+
 def cmd_synth(args) -> int:
     from biliktilik.synth import synthesize
 
     if args.listeners < 1:
         raise UsageError(_("--listeners must be at least 1"))
-    summary = synthesize(args.out, args.listeners, args.programmes, args.seed)
+    with Progress() as progress:
+        summary = synthesize(args.out, args.listeners, args.programmes, args.seed, progress=progress)
     print(summary)
     return 0
 
@@ -167,8 +189,7 @@ def main(argv=None) -> int:
         argv = ["--lang", lang] + argv
     try:
         args = parser.parse_args(argv)
-        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
+        configure_logging(args.verbose)
         if not getattr(args, "run", None):
             parser.print_help()
             return 2

@@ -8,12 +8,14 @@ invalid data is InvalidData: the findings and exit 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from biliktilik.files import write_atomically
 from biliktilik.findings import InvalidData, UsageError
 from biliktilik.i18n import _
+from biliktilik.progress import Progress
 
 
 def _year(text: str) -> int:
@@ -51,7 +53,8 @@ def add_parsers(sub, add_data):
 def _checked(args):
     from biliktilik.validate import validate
 
-    checked = validate(args.data, args.cache, not args.no_cache)
+    with Progress() as progress:
+        checked = validate(args.data, args.cache, not args.no_cache, progress=progress)
     if not checked.ok:
         raise InvalidData(checked.findings)
     return checked
@@ -65,7 +68,8 @@ def cmd_reports(args) -> int:
     if args.format == "ics" and args.kind != "calendar":
         raise UsageError(_("--format ics is for the calendar only"))
     checked = _checked(args)
-    rep = report(args.kind, checked.dataset, checked.facts, args.year, args.org, args.cohort)
+    with Progress() as progress, progress.stage(_("report {kind}").format(kind=args.kind)):
+        rep = report(args.kind, checked.dataset, checked.facts, args.year, args.org, args.cohort)
     text = {"text": lambda: rep.text(args.lang), "csv": rep.csv, "json": rep.json,
             "ics": lambda: rep.ics("kk" if args.lang == "en" else args.lang)}[args.format]()
     if args.out is None:
@@ -96,9 +100,14 @@ def cmd_forms(args) -> int:
     else:
         check_selection(ds, None, args.org, args.cohort)
         jobs, skipped = G.filled_jobs(ds, facts, args.cohort, args.org)
-    produced = G.Renderer().pdfs(jobs)
-    for rel, data in sorted(produced.items()):
-        write_atomically(args.out / rel, data)
+    produced = []
+    workers = min(os.cpu_count() or 1, 8)
+    with Progress() as progress, progress.stage(_("forms"), total=len(jobs)) as advance:
+        for rel, data in G.Renderer().iter_pdfs(sorted(jobs, key=lambda j: j[0]), workers=workers):
+            write_atomically(args.out / rel, data)
+            produced.append(rel)
+            advance()
+    for rel in produced:
         print(args.out / rel)
     for f in skipped:
         print(_("not printed: {rel}: {key} needs ").format(rel=f.rel, key=f.spec.key) + ", ".join(sorted({m.field.what for m in f.missing}))

@@ -12,6 +12,7 @@ from biliktilik.i18n import _
 from biliktilik.load.schemas import ORGANISATION
 
 ORGANISATION_KINDS = ORGANISATION["kind"]["allowed"]
+from biliktilik.progress import Progress
 
 
 def add_parsers(sub, add_data):
@@ -102,7 +103,8 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from biliktilik.staff.importing import import_listeners
 
-    result = import_listeners(args.data, args.cohort, args.file, dry_run=args.dry_run)
+    with Progress():  # the validations of the import show their files read
+        result = import_listeners(args.data, args.cohort, args.file, dry_run=args.dry_run)
     print(result.preview())
     if result.findings:
         print(render(result.findings, args.format))

@@ -20,6 +20,8 @@ from biliktilik.load import iin
 from biliktilik.load import schemas
 from biliktilik.files import write_atomically
 from biliktilik.findings import Finding
+from biliktilik.i18n import _
+from biliktilik.progress import QUIET, Progress
 from biliktilik.load.schemacheck import Checker
 from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
 from biliktilik import i18n
@@ -248,8 +250,9 @@ def _parse_and_cache(job):
     return result
 
 
-def _read_all(files, displays, cache: _Cache, ds: Dataset):
-    """Each file's (data, findings): from the cache, else parsed (in worker processes when there are many)."""
+def _read_all(files, displays, cache: _Cache, ds: Dataset, progress: Progress = QUIET):
+    """Each file's (data, findings): from the cache, else parsed (in worker processes when there are
+    many); ``progress`` counts the files parsed."""
     results: list = [None] * len(files)
     jobs = []
     for i, ((path, kind), display) in enumerate(zip(files, displays)):
@@ -262,16 +265,19 @@ def _read_all(files, displays, cache: _Cache, ds: Dataset):
             jobs.append((i, (path, kind, display, stamp, cache.dir)))
     ds.files_read = len(jobs)
     workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parsed = pool.map(_parse_and_cache, [job for _, job in jobs], chunksize=64)
-        for (i, _), result in zip(jobs, parsed):
-            results[i] = result
-    else:
-        for i, (path, kind, display, stamp, cache_dir) in jobs:
-            data, findings, sound = _parse_one(path, kind, display)
-            cache.put(path, stamp, display, (plain(data), findings, sound))
-            results[i] = (data, findings, sound)  # keeps positions: no second parse for findings
+    with progress.stage(_("read files"), total=len(jobs)) as advance:
+        if len(jobs) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parsed = pool.imap(_parse_and_cache, [job for _, job in jobs], chunksize=64)
+                for (i, _job), result in zip(jobs, parsed):
+                    results[i] = result
+                    advance()
+        else:
+            for i, (path, kind, display, stamp, cache_dir) in jobs:
+                data, findings, sound = _parse_one(path, kind, display)
+                cache.put(path, stamp, display, (plain(data), findings, sound))
+                results[i] = (data, findings, sound)  # keeps positions: no second parse for findings
+                advance()
     return results
 
 
@@ -298,7 +304,7 @@ def _probable_id(path: Path, data) -> str:
     return path.stem
 
 
-def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
+def load_dataset(data_dir, cache_dir=None, use_cache: bool = True, progress: Progress = QUIET) -> Dataset:
     data_dir = Path(data_dir)
     ds = Dataset(root=data_dir)
     if not data_dir.is_dir():
@@ -318,7 +324,7 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True) -> Dataset:
         ds.findings.append(Finding(shown(path), 1, 1, "error", "data.unknown-file",
                                    _("not a record: expected a .yaml file in one of {items}/").format(items=', '.join(sorted(schemas.FOLDERS)))))
     first_seen: dict[tuple[str, str], Record] = {}
-    results = _read_all(files, displays, cache, ds)
+    results = _read_all(files, displays, cache, ds, progress)
     for (path, kind), display, result in zip(files, displays, results):
         data, findings, sound = result
         ds.findings.extend(findings)
