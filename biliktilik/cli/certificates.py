@@ -12,7 +12,6 @@ import datetime as dt
 from pathlib import Path
 from biliktilik.i18n import _
 
-from biliktilik.i18n import _
 from biliktilik.progress import Progress
 
 

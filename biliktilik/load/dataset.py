@@ -25,7 +25,6 @@ from biliktilik.progress import QUIET, Progress
 from biliktilik.load.schemacheck import Checker
 from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
 from biliktilik import i18n
-from biliktilik.i18n import _
 
 log = logging.getLogger(__name__)
 
