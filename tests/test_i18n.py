@@ -280,7 +280,7 @@ def test_verify_says_why_in_the_chosen_language(tmp_path):
     runs = {lang: run_cli("--lang", lang, "verify", fake, "--issuer", "https://example.kz/", check=1)
             for lang in ("en", "ru", "kk")}
     assert "UNVERIFIED: the JSON credential has no eddsa-jcs-2022 proof" in runs["en"].stdout
-    assert "UNVERIFIED: в удостоверении JSON нет доказательства eddsa-jcs-2022" in runs["ru"].stdout
+    assert "UNVERIFIED: в электронном сертификате JSON нет доказательства eddsa-jcs-2022" in runs["ru"].stdout
     assert "UNVERIFIED: JSON куәлігінде eddsa-jcs-2022 дәлелі жоқ" in runs["kk"].stdout
     assert "издатель: did:web:example.kz" in runs["ru"].stdout
 
