@@ -36,7 +36,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 import qrcode
@@ -108,6 +108,14 @@ def issuer_domain(site_url: str) -> str:
         return host.encode("ascii").decode("idna") if host.startswith("xn--") or ".xn--" in host else host
     except UnicodeError:
         return host
+
+
+def printed_address(site_url: str, url: str) -> tuple[str, str]:
+    """An address of the issuer's site as printed beside the QR code: (the issuer's domain, the rest)
+    without the scheme, e.g. ``https://kurs.example.kz/sub/v/AbC/`` -> (``kurs.example.kz``,
+    ``/sub/v/AbC/``); a browser given the two typed one after the other opens the same page."""
+    parts = urlsplit(url)
+    return issuer_domain(site_url), parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def safe_name(number: str) -> str:
@@ -272,6 +280,8 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "period": f"{start:%d.%m.%Y} – {end:%d.%m.%Y}" if start and end and cf.get("enterprise") else "",
             "gender": holder_gender(lf.data),  # прошёл / прошла: one form per programme and gender
             "domain": issuer_domain(site_url),
+            # the check page (generators/check_pages.py) as the verifier types it: domain and path
+            "check_address": "".join(printed_address(site_url, urljoin(site_url or "", "check/"))),
         }
         holder = " ".join(p for p in (cf["holder"].get("surname"), cf["holder"].get("given"),
                                       cf["holder"].get("patronymic")) if p)
@@ -281,6 +291,7 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "number": cf["number"], "holder": holder, "issued": issued_text(issued),
             "grades": [grade_text(m["grade"], own_words) if m["grade"] is not None else "—" for m in cf["modules"]],
             "url": verification_url(site_url, cert["token"]), "fingerprint": fingerprint(cf), "void": void,
+            "url_path": printed_address(site_url, verification_url(site_url, cert["token"]))[1],
             "control_code": control_code(cert["token"]),
         }
         lang = lf.cohort.data.get("language") if lf.cohort.data.get("language") in ("kk", "ru") else "kk"
@@ -384,7 +395,7 @@ class Renderer(WeasyRenderer):
                         for m, grade in zip(c.form["modules"], c.person["grades"])]
         v["qr"] = qr_svg(c.person["url"]) if mode == "full" else ""
         if mode == "form":
-            v.update(number="", holder="", issued={"kk": "", "ru": ""}, url="", fingerprint="", control_code="",
+            v.update(number="", holder="", issued={"kk": "", "ru": ""}, url="", url_path="", fingerprint="", control_code="",
                      void=None)
         return v
 
@@ -416,7 +427,7 @@ def _values(c: Certificate) -> dict[str, str]:
     p = c.person
     values = {"number-c": p["number"], "number-ru-c": p["number"], "number-a": f"№ {p['number']}", "holder-c": p["holder"],
               "holder-a": p["holder"], "fingerprint-c": p["fingerprint"], "fingerprint-a": p["fingerprint"],
-              "url-c": p["url"], "url-a": p["url"], "code-c": p["control_code"], "code-a": p["control_code"]}
+              "url-c": p["url_path"], "url-a": p["url_path"], "code-c": p["control_code"], "code-a": p["control_code"]}
     for suffix in ("c", "a"):
         values[f"issued-kk-{suffix}"] = p["issued"]["kk"]
         values[f"issued-ru-{suffix}"] = p["issued"]["ru"]
@@ -539,7 +550,7 @@ def render_cohort(renderer: Renderer, certs: list[Certificate], cohort: str, bla
                 if name.startswith("qr-"):
                     page.ops.append(qr_ops(matrix, slot.x, slot.y, slot.w, h))
                 elif name in vals:
-                    size = page.fitted(vals[name], slot.style, slot.w) if name.startswith(("holder-", "grade-")) else None
+                    size = page.fitted(vals[name], slot.style, slot.w) if name.startswith(("holder-", "grade-", "url-")) else None
                     page.text(vals[name], slot.style, slot.x, slot.y, slot.w, size)
             page.void(c.person["void"])
             _emit(single, page, form, i)

@@ -78,8 +78,11 @@ def printed(spec: F.FormSpec) -> tuple[dict, list]:
 def check_layout(spec: F.FormSpec) -> list:
     """The printed lines, after checking that the layout follows them one by one."""
     _, lines = printed(spec)
-    layout = spec.lines
+    layout = [ln for ln in spec.lines if not ln.get("added")]
     where = f"templates/forms/layouts.yaml: {spec.key}"
+    for i, ln in enumerate(spec.lines, 1):
+        if ln.get("added") and not (ln.get("table") and len(ln.get("kk") or []) == len(ln.get("ru") or []) > 0):
+            raise BuildError(f"{where}: line {i}: an added line is a table with as many Kazakh as Russian columns")
     if len(layout) != len(lines):
         raise BuildError(f"{where}: {len(layout)} layout lines for the {len(lines)} printed lines of "
                          f"{spec.document}#{spec.source}")
@@ -175,7 +178,12 @@ def view(spec: F.FormSpec, lang: str, values: dict | None, blank: bool) -> dict:
     if head.get("header") or own:
         headers.append(own or head["header"])
     elements = []
-    for ln, pl in zip(spec.lines, lines):
+    printed_lines = iter(lines)
+    for ln in spec.lines:
+        if ln.get("added"):  # a table the text asks for but does not print (the plan's rows to write in)
+            elements.append(_added_table(ln, lang, values, blank))
+            continue
+        pl = next(printed_lines)
         if isinstance(pl, rt.Table):
             elements.append(_table(ln, pl, lang, values, blank))
             continue
@@ -194,10 +202,24 @@ def view(spec: F.FormSpec, lang: str, values: dict | None, blank: bool) -> dict:
     return {"page": spec.page, "headers": headers, "elements": elements, "lang": lang}
 
 
+def _added_table(ln: dict, lang: str, values: dict, blank: bool) -> dict:
+    """An editorial table of the layout (``added: true``): its columns in ``lang``, the record's rows
+    (``rows``) on a filled form, then numbered empty rows up to ``blank_rows`` to write in by hand."""
+    columns = ln.get(lang) or ln["kk"]
+    data = [] if blank or not ln.get("rows") else list(values.get(ln["rows"]) or [])
+    rows = [list(r) for r in data]
+    rows += [[str(len(rows) + 1)] + [""] * (len(columns) - 1) for _ in range(max(0, (ln.get("blank_rows") or 0) - len(data)))]
+    for i, r in enumerate(rows[len(data):], len(data) + 1):
+        r[0] = str(i)
+    return {"kind": "table", "title": (ln.get("title") or {}).get(lang), "widths": ln.get("widths"), "cells": None,
+            "columns": columns, "rows": rows, "ruled": True}
+
+
 def _table(ln: dict, table: rt.Table, lang: str, values: dict, blank: bool) -> dict:
     columns = table.columns if lang == "kk" else ln["ru"]
     title = table.title if lang == "kk" else (ln.get("title_ru") or table.title)
-    el = {"kind": "table", "title": title, "widths": ln.get("widths"), "cells": None, "columns": columns, "rows": []}
+    el = {"kind": "table", "title": title, "widths": ln.get("widths"), "cells": None, "columns": columns, "rows": [],
+          "ruled": bool(ln.get("ruled"))}
     if ln.get("cells"):
         el["cells"] = [{"label": label, "value": values.get(key) if key else None}
                        for label, key in zip(columns, ln["cells"])]
