@@ -404,3 +404,49 @@ def test_one_internship_certificate_per_intern_and_it_has_the_qr_code(built, iss
                       and squash(c["holder"]) in squash(" ".join(page_texts(p)))
                       and "тағылымдамадан өткендігін растайды".replace(" ", "") in squash(" ".join(page_texts(p)))]
         assert not everywhere, everywhere
+
+
+def test_filled_values_have_no_placeholder_captions_and_the_address_is_readable(built, issued):
+    """Issue 13: no «(Тегі, аты, ...)» or «(регистрационный номер)» under a printed name or number (the
+    signature's «(қолы) / (подпись)» stays: it is signed by hand); beside the QR code the address it opens,
+    the issuer's domain and the page's path, printed at 7.5 pt or more (pdftotext -bbox word heights)."""
+    import html
+
+    domain = urlsplit(SITE_URL).hostname
+    for c in issued:
+        path = pdf_path(built, c)
+        for text in page_texts(path):
+            flat = squash(text)
+            for caption in ("(Тегі,аты,әкесініңаты", "(фамилия,имя,отчество", "(тіркеунөмірі)", "(регистрационныйномер)"):
+                assert caption not in flat, (c["number"], caption)
+            assert "(қолы)/(подпись)" in flat, c["number"]
+        out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        boxes = {html.unescape(m[2]): float(m[1]) - float(m[0]) for m in re.finditer(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out)}
+        url_path = urlsplit(f"{SITE_URL.rstrip('/')}/v/{c['token']}/").path
+        for word in (domain, url_path):
+            assert word in boxes, (c["number"], word)
+            assert boxes[word] >= 7.5, (c["number"], word, boxes[word])  # a word's box is about 1.2 x its size
+
+
+def test_the_two_codes_say_which_is_typed_where_and_which_is_compared(built, issued):
+    """The control code (typed on the issuer's check page, whose address is printed under it) and the
+    fingerprint (compared with the verification page) each carry their use; the check page asks for the
+    code by the same words the paper prints beside it."""
+    from biliktilik.model.certificates import control_code
+
+    domain = urlsplit(SITE_URL).hostname
+    check = f"{domain}{urlsplit(SITE_URL).path}check/"
+    for c in issued:
+        for text in page_texts(pdf_path(built, c)):
+            flat = squash(text)
+            code = flat.index(control_code(c["token"]))
+            assert flat.rfind("Тексерукоды/Кодпроверки", 0, code) > flat.rfind("Бақылаукоды", 0, code), c["number"]
+            assert flat.find(squash(check), code) == code + len(control_code(c["token"])), c["number"]
+            assert "бетіндетеріңіз/введитенаэтойстранице" in flat, c["number"]
+            assert "салыстырыңыз" in flat and "сверьтескодомнастраницепроверки" in flat, c["number"]
+    for lang, word in (("kk", "Тексеру коды"), ("ru", "Код проверки")):
+        page = built / "site" / ("" if lang == "kk" else "ru") / "check" / "index.html"
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        assert soup.find("label", attrs={"for": "bk-check-code"}).get_text(strip=True) == word
+        assert "Бақылау коды" not in soup.get_text() and "онтрольн" not in soup.get_text(), lang

@@ -339,3 +339,12 @@ def test_report_pdf_names_cohorts_and_programmes_and_marks_overdue_rows():
     monitoring = _report_pdf(_report("monitoring"), "ru")
     assert "conservatory-piano-author-72" not in monitoring
     assert "!Современнаяметодикафортепианнойпедагогики" in re.sub(r"\s+", "", monitoring)
+
+
+def test_staff_groups_are_named_as_the_universitys_rules_name_them():
+    """Seed 002, p. 5.3.1: «Профессорлық-оқытушылық құрам» (the group id 'teaching' of the records) in the
+    staff-due report people read; the id stays in the CSV for programs only as its English name."""
+    for lang, name in (("kk", "Профессорлық-оқытушылық құрам"), ("ru", "Профессорско-преподавательский состав")):
+        proc = run_cli("reports", "staff-due", "--lang", lang)
+        assert proc.returncode == 0, proc.stderr
+        assert name in proc.stdout and "teaching" not in proc.stdout, proc.stdout

@@ -441,7 +441,8 @@ def _staff_due(ds, facts, year, org, cohort):
         latest = max(s.listeners, key=lambda x: (x.cohort.data.get("end") or dt.date.min))
         ob = next((o for o in s.obligation.value if o.get("staff_group") == s.group), {}) if s.obligation else {}
         rows.append({"name": " ".join(p for p in (s.name.get("surname"), s.name.get("given"), s.name.get("patronymic")) if p),
-                     "organisation": _org_name(ds, s.organisation), "group": s.group,
+                     "organisation": _org_name(ds, s.organisation),
+                     "group": dict(_L.get("staff_groups", {}).get(s.group) or {lang: s.group for lang in LANGS}),
                      "school": (latest.data.get("staff") or {}).get("school"),
                      "last_qualifying": s.last_qualifying, "min_hours": ob.get("min_hours"),
                      "interval_years": ob.get("interval_years"), "due": s.next_due,
