@@ -268,9 +268,13 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
                 "seal": seal if isinstance(seal, dict) else {"kk": "", "ru": ""},
             }
         own_words = scale_words(lf.programme.data)
+        lang = lf.cohort.data.get("language") if lf.cohort.data.get("language") in ("kk", "ru") else "kk"
+        # the module names in the cohort's language (issue 13): the programme's title_ru for a Russian
+        # cohort where it has one, else the module's (Kazakh) title
         titles_ru = {str(m.get("number")): m.get("title_ru")
                      for m in ((lf.programme.data.get("thematic_plan") or {}).get("modules") or [])}
-        modules = [{"number": m["number"], "title": m["title"], "title_ru": titles_ru.get(m["number"]),
+        modules = [{"number": m["number"],
+                    "title": (titles_ru.get(str(m["number"])) if lang == "ru" else None) or m["title"],
                     "hours": m["hours"]} for m in cf["modules"]]
         start, end = _date(cf["start"]), _date(cf["end"])
         form = {
@@ -294,7 +298,6 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "url_path": printed_address(site_url, verification_url(site_url, cert["token"]))[1],
             "control_code": control_code(cert["token"]),
         }
-        lang = lf.cohort.data.get("language") if lf.cohort.data.get("language") in ("kk", "ru") else "kk"
         out.append((lf.cohort.id, name_sort_key(cf["holder"], lang), lf.ref,
                     Certificate(lf.cohort.id, oid, str(cf["number"]), cf["kind"], void is None, issued, form, person)))
     return [c for *_, c in sorted(out, key=lambda t: t[:3])]

@@ -450,3 +450,21 @@ def test_the_two_codes_say_which_is_typed_where_and_which_is_compared(built, iss
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         assert soup.find("label", attrs={"for": "bk-check-code"}).get_text(strip=True) == word
         assert "Бақылау коды" not in soup.get_text() and "онтрольн" not in soup.get_text(), lang
+
+
+def test_module_names_are_in_the_cohorts_language(built, issued):
+    """A Russian-language cohort's annex names the modules by the programme's ``title_ru`` (where the
+    programme gives one), a Kazakh cohort's by their Kazakh titles; the other language's names are absent."""
+    seen = set()
+    for c in issued:
+        if c["internship"]:
+            continue
+        lang = c["lf"].cohort.data.get("language")
+        annex = squash(page_texts(pdf_path(built, c))[1])
+        for m in c["programme"]["thematic_plan"]["modules"]:
+            own, other = (m.get("title_ru") or m["title"], m["title"]) if lang == "ru" else (m["title"], m.get("title_ru"))
+            assert squash(own) in annex, (c["number"], own)
+            if other and other != own:
+                assert squash(other) not in annex, (c["number"], other)
+            seen.add((lang, bool(m.get("title_ru"))))
+    assert {("ru", True), ("kk", True)} <= seen  # both cases occur in the sample data
