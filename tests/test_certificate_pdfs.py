@@ -140,9 +140,11 @@ def test_the_annex_hours_add_up_to_the_programme_hours(built, issued):
     for c in courses:
         annex = " ".join(page_texts(pdf_path(built, c))[1].split())
         hours = []
+        ru = c["lf"].cohort.data.get("language") == "ru"
         for m in c["programme"]["thematic_plan"]["modules"]:
-            found = re.search(re.escape(" ".join(m["title"].split())) + r" (\d+)\b", annex)
-            assert found, (c["number"], m["title"])
+            title = (m.get("title_ru") if ru else None) or m["title"]  # the cohort's language
+            found = re.search(re.escape(" ".join(title.split())) + r" (\d+)\b", annex)
+            assert found, (c["number"], title)
             hours.append(int(found.group(1)))
         total = re.search(r"Барлығы / Итого (\d+)\b", annex)
         assert total, c["number"]
@@ -421,7 +423,7 @@ def test_filled_values_have_no_placeholder_captions_and_the_address_is_readable(
                 assert caption not in flat, (c["number"], caption)
             assert "(қолы)/(подпись)" in flat, c["number"]
         out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        boxes = {html.unescape(m[2]): float(m[1]) - float(m[0]) for m in re.finditer(
+        boxes = {html.unescape(m[3]): float(m[2]) - float(m[1]) for m in re.finditer(
             r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out)}
         url_path = urlsplit(f"{SITE_URL.rstrip('/')}/v/{c['token']}/").path
         for word in (domain, url_path):
@@ -433,18 +435,39 @@ def test_the_two_codes_say_which_is_typed_where_and_which_is_compared(built, iss
     """The control code (typed on the issuer's check page, whose address is printed under it) and the
     fingerprint (compared with the verification page) each carry their use; the check page asks for the
     code by the same words the paper prints beside it."""
+    import html
+
     from biliktilik.model.certificates import control_code
 
     domain = urlsplit(SITE_URL).hostname
     check = f"{domain}{urlsplit(SITE_URL).path}check/"
     for c in issued:
-        for text in page_texts(pdf_path(built, c)):
-            flat = squash(text)
-            code = flat.index(control_code(c["token"]))
-            assert flat.rfind("Тексерукоды/Кодпроверки", 0, code) > flat.rfind("Бақылаукоды", 0, code), c["number"]
-            assert flat.find(squash(check), code) == code + len(control_code(c["token"])), c["number"]
-            assert "бетіндетеріңіз/введитенаэтойстранице" in flat, c["number"]
-            assert "салыстырыңыз" in flat and "сверьтескодомнастраницепроверки" in flat, c["number"]
+        path = pdf_path(built, c)
+        for page in range(1, len(PdfReader(path).pages) + 1):
+            out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                                 capture_output=True, text=True, check=True).stdout
+            ws = [(html.unescape(m[3]), float(m[1]), float(m[2])) for m in re.finditer(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', out)]
+            y = {}
+            for i, (w, _, top) in enumerate(ws):
+                nxt = ws[i + 1][0] if i + 1 < len(ws) else ""
+                if (w, nxt) == ("Тексеру", "коды"):
+                    y["code label"] = top
+                if (w, nxt) == ("Бақылау", "коды"):
+                    y["fp label"] = top
+                if w == "бетінде" and nxt == "теріңіз":
+                    y["type hint"] = top
+                if w == "салыстырыңыз":
+                    y["compare hint"] = top
+                for key, value in (("code", control_code(c["token"])), ("check", check)):
+                    if w == value:
+                        y[key] = top
+            texts = squash(PdfReader(path).pages[page - 1].extract_text())
+            assert "Тексерукоды/Кодпроверки" in texts and "Бақылаукоды/Контрольныйкод" in texts, c["number"]
+            assert set(y) >= {"code label", "code", "check", "type hint", "fp label", "compare hint"}, (c["number"], y)
+            # top to bottom: what the code is, the code, where to type it; then the fingerprint and what to do
+            assert y["code label"] < y["code"] < y["check"] <= y["type hint"] < y["fp label"] < y["compare hint"], y
+            assert "введитенаэтойстранице" in texts and "сверьтескодомнастраницепроверки" in texts, c["number"]
     for lang, word in (("kk", "Тексеру коды"), ("ru", "Код проверки")):
         page = built / "site" / ("" if lang == "kk" else "ru") / "check" / "index.html"
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
