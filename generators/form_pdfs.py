@@ -221,9 +221,7 @@ def _added_table(ln: dict, lang: str, values: dict, blank: bool) -> dict:
     columns = ln.get(lang) or ln["kk"]
     data = [] if blank or not ln.get("rows") else list(values.get(ln["rows"]) or [])
     rows = [list(r) for r in data]
-    rows += [[str(len(rows) + 1)] + [""] * (len(columns) - 1) for _ in range(max(0, (ln.get("blank_rows") or 0) - len(data)))]
-    for i, r in enumerate(rows[len(data):], len(data) + 1):
-        r[0] = str(i)
+    rows += [[str(n)] + [""] * (len(columns) - 1) for n in range(len(rows) + 1, (ln.get("blank_rows") or 0) + 1)]
     return {"kind": "table", "title": (ln.get("title") or {}).get(lang), "widths": ln.get("widths"), "cells": None,
             "columns": columns, "rows": rows, "ruled": True}
 

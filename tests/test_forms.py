@@ -348,6 +348,23 @@ def test_a_layout_that_leaves_the_transcription_is_a_build_error():
         G.check_layout(short)
 
 
+
+def test_a_restored_line_may_only_put_back_underlines_and_quotes():
+    """``restore`` gives back what the text extraction lost (underlines, quote marks), nothing else; the
+    widths of the blanks count as the blanks do; an added table needs its columns in both languages."""
+    spec = F.specs()["order-95/annex-3"]
+    i = next(n for n, ln in enumerate(spec.lines) if ln.get("restore"))
+    for change, message in ((dict(restore='Берілген күні: "_" _ 21_ жыл'), "may only add underlines"),
+                            (dict(blank_mm=[12, 35]), r"3 blank\(s\) but 2 blank_mm entries")):
+        lines = list(spec.lines)
+        lines[i] = {**lines[i], **change}
+        with pytest.raises(BuildError, match=message):
+            G.check_layout(F.FormSpec(**{**spec.__dict__, "lines": tuple(lines)}))
+    added = {"table": "extra", "added": True, "kk": ["№", "Іс-шара"], "ru": ["№"]}
+    with pytest.raises(BuildError, match="as many Kazakh as Russian columns"):
+        G.check_layout(F.FormSpec(**{**spec.__dict__, "lines": tuple(spec.lines) + (added,)}))
+
+
 # --------------------------------------------------------------------------- the command
 
 
