@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from biliktilik.model import forms as F
 from biliktilik.project import LANGUAGES, REGULATIONS, labels
+from biliktilik.texts import sort_key
 from generators.kit.addresses import FORMS, form_url, forms_index_url, forms_of_document  # noqa: F401 (callers)
 from generators.kit.weasy import Renderer, pdf_cache
 from biliktilik.findings import BuildError
@@ -355,9 +356,13 @@ def files(ctx):
 
 def _print_index(jobs, skipped) -> str:
     """print/forms/index.html for staff: every filled form by the name of whom it is about (the listener,
-    or the organisation of a list), in its cohort's folder, and the forms the records could not fill.
+    or the organisation of a list), cohort by cohort in Kazakh or Russian alphabetical order (the form's
+    language), and the forms the records could not fill.
     Wording: ``print_index`` of templates/forms/labels.yaml, Kazakh / Russian."""
     kk, ru = _UI["kk"]["print_index"], _UI["ru"]["print_index"]
+    # folder by folder (a cohort, an organisation), people in the alphabetical order of the forms' language
+    jobs = sorted(jobs, key=lambda j: (j[0].rsplit("/", 1)[0], sort_key(j[1].get("who") or "", j[1].get("lang") or "kk"),
+                                       j[0]))
     rows = "\n".join(
         f'<li><a href="{_html.escape(rel.removeprefix(FORMS + "/"))}">{_html.escape(shown.get("who") or rel)}</a>'
         f" — {_html.escape(title)} <small>({_html.escape(rel)})</small></li>"

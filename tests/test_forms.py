@@ -592,3 +592,21 @@ def test_one_russian_wording_of_each_certificate_sentence_on_blank_and_filled_fo
             assert any(compact(sentence.format(g=g)) in filled for g in genders), sentence
     for word in ("показал(а)", "прошел(ла)", "объеме", "определенной", "удостоверени"):
         assert all(compact(word) not in t for t in (annex3, annex4, annex6, filled)), word
+
+
+def test_the_staff_index_lists_filled_forms_by_name_in_alphabetical_order(built):
+    """print/forms/index.html: the 2025-10-tor-kk cohort's applications by the listeners' names (from
+    data/cohorts/2025-10-tor-kk.yaml), in the Kazakh alphabet's order (Ә after А, Қ after К)."""
+    import yaml
+
+    from biliktilik.texts import sort_key
+
+    page = BeautifulSoup((built / "print" / "forms" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [a.get_text() for a in page.find_all("a") if a["href"].startswith("2025-10-tor-kk/")
+             and a["href"].endswith("-application.pdf")]
+    cohort = yaml.safe_load((DATA / "cohorts" / "2025-10-tor-kk.yaml").read_text(encoding="utf-8"))
+    names = [" ".join(p for p in (x["name"]["surname"], x["name"]["given"], x["name"].get("patronymic")) if p)
+             for x in cohort["listeners"]]
+    assert sorted(shown) == sorted(names)
+    assert shown == sorted(names, key=lambda n: sort_key(n, "kk"))
+    assert shown.index("Әлімжанова Айгерім Серікқызы") == 1 + max(i for i, n in enumerate(shown) if n.startswith("А"))
