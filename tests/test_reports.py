@@ -348,6 +348,8 @@ def test_staff_groups_are_named_as_the_universitys_rules_name_them():
         proc = run_cli("reports", "staff-due", "--lang", lang)
         assert proc.returncode == 0, proc.stderr
         assert name in proc.stdout and "teaching" not in proc.stdout, proc.stdout
+    pdf = re.sub(r"\s+", "", _report_pdf(_report("staff-due"), "ru"))  # the PDF people print (wrapped)
+    assert "Профессорско-преподавательскийсостав" in pdf and "teaching" not in pdf, pdf
 
 
 def test_the_calendar_names_cohorts_by_programme_and_dates_not_by_id():
@@ -358,6 +360,9 @@ def test_the_calendar_names_cohorts_by_programme_and_dates_not_by_id():
     line = next(ln for ln in proc.stdout.splitlines() if ln.lstrip().startswith("06.02.2026"))
     assert "«Фортепиано педагогикасының заманауи әдістемесі», 06.04.2026–17.04.2026" in line, line
     assert "2026-04-piano-group" not in proc.stdout
+    pdf = re.sub(r"\s+", "", _report_pdf(_report("calendar", year=2026), "kk"))  # the PDF people print
+    assert "«Фортепианопедагогикасыныңзаманауиәдістемесі»,06.04.2026–17.04.2026" in pdf
+    assert "2026-04-piano-group" not in pdf and "piano" not in pdf
     csv_out = run_cli("reports", "calendar", "--year", "2026", "--format", "csv").stdout
     assert "2026-04-piano-group" in csv_out  # programs keep the id
 
