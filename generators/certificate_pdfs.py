@@ -48,6 +48,7 @@ from biliktilik.project import ROOT
 from biliktilik.texts import name_sort_key, text_of
 from biliktilik.model.certificates import certificate_facts, control_code, fingerprint, holder_gender
 from biliktilik.findings import BuildError, InvalidData
+from biliktilik.i18n import _
 from generators.kit.addresses import verification_url
 from generators.kit.weasy import WeasyRenderer
 from generators.kit.pdfdraw import Document, Face, FormBlock, Subset, TextStyle, text_ops, wrap
@@ -420,9 +421,38 @@ class Renderer(WeasyRenderer):
                         slots[ident[5:]] = Slot(i, box.border_box_x() * PX, box.border_box_y() * PX,
                                                 box.border_width() * PX, box.border_height() * PX,
                                                 _text_style(box.style))
+            _warn_if_crowded(doc, c)
             reader = PdfReader(io.BytesIO(doc.write_pdf()))
             self.forms[key] = Form(FormBlock(reader), [(p.width * PX, p.height * PX) for p in doc.pages], slots)
         return self.forms[key]
+
+
+def crowded(doc) -> list[str]:
+    """The words of the statement that run into the QR code's block on the first page of a laid-out
+    certificate (a very long topic): what would print over the QR code or the codes beside it."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    statement = check = None
+    for box in doc.pages[0]._page_box.descendants(placeholders=True):
+        classes = (box.element.get("class") or "").split() if box.element is not None else []
+        if box.element_tag == "div" and "statement" in classes and statement is None:
+            statement = box
+        if box.element_tag == "div" and classes == ["check"] and check is None:
+            check = box
+    if statement is None or check is None:
+        return []
+    x0, y0 = check.border_box_x(), check.border_box_y()
+    x1, y1 = x0 + check.border_width(), y0 + check.border_height()
+    return [b.text for b in statement.descendants() if isinstance(b, TextBox)
+            and b.position_x < x1 and b.position_x + b.width > x0 and b.position_y < y1 and b.position_y + b.height > y0]
+
+
+def _warn_if_crowded(doc, c: Certificate):
+    words = crowded(doc)
+    if words:
+        log.warning(_("certificates of {cohort}: the topic is too long for the page, «{words}» runs into the QR "
+                      "code; shorten the programme's title or print onto the blank forms (--blank)").format(
+                          cohort=c.cohort, words=" ".join(words)[:60]))
 
 
 def _values(c: Certificate) -> dict[str, str]:
@@ -788,7 +818,7 @@ def _chunk_files(chunk: list[int]) -> list[tuple[int, list[tuple[str, bytes]]]]:
     """``_cohort_files`` of each cohort of ``chunk`` (cohorts that share their programme's forms).
     A worker forgets the forms of its previous programme first, so its memory holds one
     programme's forms, not the whole country's."""
-    renderer, groups, _ = _JOB
+    renderer, groups, _positions = _JOB
     programme = _programme_of(groups[chunk[0]][1])
     if programme != _LAST_PROGRAMME[0]:
         renderer.forms.clear()

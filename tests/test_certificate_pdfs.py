@@ -491,3 +491,24 @@ def test_module_names_are_in_the_cohorts_language(built, issued):
                 assert squash(other) not in annex, (c["number"], other)
             seen.add((lang, bool(m.get("title_ru"))))
     assert {("ru", True), ("kk", True)} <= seen  # both cases occur in the sample data
+
+
+def test_a_topic_too_long_for_the_page_is_reported_not_printed_over_the_qr_code(caplog):
+    """The laid-out certificate is checked for statement words inside the QR code's block: none in the
+    sample data; a topic four times as long is named in a warning."""
+    import copy
+    import logging
+
+    from generators import certificate_pdfs as C
+
+    checked = validate(DATA, use_cache=False)
+    certs = C.collect(checked.dataset, checked.facts, SITE_URL)
+    renderer = C.Renderer()
+    for c in {(c.form["topic"]["kk"], c.kind): c for c in certs}.values():
+        doc = renderer.document(renderer.html("document.html", certificate=renderer.view(c, "form"), mode="form", title="t"))
+        assert C.crowded(doc) == [], (c.cohort, c.kind)
+    long = copy.deepcopy(certs[0])
+    long.form["topic"] = {k: " ".join([v] * 4) for k, v in long.form["topic"].items()}
+    with caplog.at_level(logging.WARNING, logger="generators.certificate_pdfs"):
+        renderer.form(long)
+    assert any("runs into the QR code" in r.getMessage() for r in caplog.records)
