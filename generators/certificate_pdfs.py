@@ -36,7 +36,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 import qrcode
@@ -109,6 +109,14 @@ def issuer_domain(site_url: str) -> str:
         return host.encode("ascii").decode("idna") if host.startswith("xn--") or ".xn--" in host else host
     except UnicodeError:
         return host
+
+
+def printed_address(site_url: str, url: str) -> tuple[str, str]:
+    """An address of the issuer's site as printed beside the QR code: (the issuer's domain, the rest)
+    without the scheme, e.g. ``https://kurs.example.kz/sub/v/AbC/`` -> (``kurs.example.kz``,
+    ``/sub/v/AbC/``); a browser given the two typed one after the other opens the same page."""
+    parts = urlsplit(url)
+    return issuer_domain(site_url), parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def safe_name(number: str) -> str:
@@ -261,9 +269,13 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
                 "seal": seal if isinstance(seal, dict) else {"kk": "", "ru": ""},
             }
         own_words = scale_words(lf.programme.data)
+        lang = lf.cohort.data.get("language") if lf.cohort.data.get("language") in ("kk", "ru") else "kk"
+        # the module names in the cohort's language (issue 13): the programme's title_ru for a Russian
+        # cohort where it has one, else the module's (Kazakh) title
         titles_ru = {str(m.get("number")): m.get("title_ru")
                      for m in ((lf.programme.data.get("thematic_plan") or {}).get("modules") or [])}
-        modules = [{"number": m["number"], "title": m["title"], "title_ru": titles_ru.get(m["number"]),
+        modules = [{"number": m["number"],
+                    "title": (titles_ru.get(str(m["number"])) if lang == "ru" else None) or m["title"],
                     "hours": m["hours"]} for m in cf["modules"]]
         start, end = _date(cf["start"]), _date(cf["end"])
         form = {
@@ -273,6 +285,8 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "period": f"{start:%d.%m.%Y} – {end:%d.%m.%Y}" if start and end and cf.get("enterprise") else "",
             "gender": holder_gender(lf.data),  # прошёл / прошла: one form per programme and gender
             "domain": issuer_domain(site_url),
+            # the check page (generators/check_pages.py) as the verifier types it: domain and path
+            "check_address": "".join(printed_address(site_url, urljoin(site_url or "", "check/"))),
         }
         holder = " ".join(p for p in (cf["holder"].get("surname"), cf["holder"].get("given"),
                                       cf["holder"].get("patronymic")) if p)
@@ -282,9 +296,9 @@ def collect(ds, facts, site_url: str, cohort: str | None = None) -> list[Certifi
             "number": cf["number"], "holder": holder, "issued": issued_text(issued),
             "grades": [grade_text(m["grade"], own_words) if m["grade"] is not None else "—" for m in cf["modules"]],
             "url": verification_url(site_url, cert["token"]), "fingerprint": fingerprint(cf), "void": void,
+            "url_path": printed_address(site_url, verification_url(site_url, cert["token"]))[1],
             "control_code": control_code(cert["token"]),
         }
-        lang = lf.cohort.data.get("language") if lf.cohort.data.get("language") in ("kk", "ru") else "kk"
         out.append((lf.cohort.id, name_sort_key(cf["holder"], lang), lf.ref,
                     Certificate(lf.cohort.id, oid, str(cf["number"]), cf["kind"], void is None, issued, form, person)))
     return [c for *_, c in sorted(out, key=lambda t: t[:3])]
@@ -385,7 +399,7 @@ class Renderer(WeasyRenderer):
                         for m, grade in zip(c.form["modules"], c.person["grades"])]
         v["qr"] = qr_svg(c.person["url"]) if mode == "full" else ""
         if mode == "form":
-            v.update(number="", holder="", issued={"kk": "", "ru": ""}, url="", fingerprint="", control_code="",
+            v.update(number="", holder="", issued={"kk": "", "ru": ""}, url="", url_path="", fingerprint="", control_code="",
                      void=None)
         return v
 
@@ -407,9 +421,38 @@ class Renderer(WeasyRenderer):
                         slots[ident[5:]] = Slot(i, box.border_box_x() * PX, box.border_box_y() * PX,
                                                 box.border_width() * PX, box.border_height() * PX,
                                                 _text_style(box.style))
+            _warn_if_crowded(doc, c)
             reader = PdfReader(io.BytesIO(doc.write_pdf()))
             self.forms[key] = Form(FormBlock(reader), [(p.width * PX, p.height * PX) for p in doc.pages], slots)
         return self.forms[key]
+
+
+def crowded(doc) -> list[str]:
+    """The words of the statement that run into the QR code's block on the first page of a laid-out
+    certificate (a very long topic): what would print over the QR code or the codes beside it."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    statement = check = None
+    for box in doc.pages[0]._page_box.descendants(placeholders=True):
+        classes = (box.element.get("class") or "").split() if box.element is not None else []
+        if box.element_tag == "div" and "statement" in classes and statement is None:
+            statement = box
+        if box.element_tag == "div" and classes == ["check"] and check is None:
+            check = box
+    if statement is None or check is None:
+        return []
+    x0, y0 = check.border_box_x(), check.border_box_y()
+    x1, y1 = x0 + check.border_width(), y0 + check.border_height()
+    return [b.text for b in statement.descendants() if isinstance(b, TextBox)
+            and b.position_x < x1 and b.position_x + b.width > x0 and b.position_y < y1 and b.position_y + b.height > y0]
+
+
+def _warn_if_crowded(doc, c: Certificate):
+    words = crowded(doc)
+    if words:
+        log.warning(_("certificates of {cohort}: the topic is too long for the page, «{words}» runs into the QR "
+                      "code; shorten the programme's title or print onto the blank forms (--blank)").format(
+                          cohort=c.cohort, words=" ".join(words)[:60]))
 
 
 def _values(c: Certificate) -> dict[str, str]:
@@ -417,7 +460,7 @@ def _values(c: Certificate) -> dict[str, str]:
     p = c.person
     values = {"number-c": p["number"], "number-ru-c": p["number"], "number-a": f"№ {p['number']}", "holder-c": p["holder"],
               "holder-a": p["holder"], "fingerprint-c": p["fingerprint"], "fingerprint-a": p["fingerprint"],
-              "url-c": p["url"], "url-a": p["url"], "code-c": p["control_code"], "code-a": p["control_code"]}
+              "url-c": p["url_path"], "url-a": p["url_path"], "code-c": p["control_code"], "code-a": p["control_code"]}
     for suffix in ("c", "a"):
         values[f"issued-kk-{suffix}"] = p["issued"]["kk"]
         values[f"issued-ru-{suffix}"] = p["issued"]["ru"]
@@ -540,7 +583,7 @@ def render_cohort(renderer: Renderer, certs: list[Certificate], cohort: str, bla
                 if name.startswith("qr-"):
                     page.ops.append(qr_ops(matrix, slot.x, slot.y, slot.w, h))
                 elif name in vals:
-                    size = page.fitted(vals[name], slot.style, slot.w) if name.startswith(("holder-", "grade-")) else None
+                    size = page.fitted(vals[name], slot.style, slot.w) if name.startswith(("holder-", "grade-", "url-")) else None
                     page.text(vals[name], slot.style, slot.x, slot.y, slot.w, size)
             page.void(c.person["void"])
             _emit(single, page, form, i)
@@ -775,7 +818,7 @@ def _chunk_files(chunk: list[int]) -> list[tuple[int, list[tuple[str, bytes]]]]:
     """``_cohort_files`` of each cohort of ``chunk`` (cohorts that share their programme's forms).
     A worker forgets the forms of its previous programme first, so its memory holds one
     programme's forms, not the whole country's."""
-    renderer, groups, _ = _JOB
+    renderer, groups, _positions = _JOB
     programme = _programme_of(groups[chunk[0]][1])
     if programme != _LAST_PROGRAMME[0]:
         renderer.forms.clear()

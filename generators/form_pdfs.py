@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from biliktilik.model import forms as F
 from biliktilik.project import LANGUAGES, REGULATIONS, labels
+from biliktilik.texts import sort_key
 from generators.kit.addresses import FORMS, form_url, forms_index_url, forms_of_document  # noqa: F401 (callers)
 from generators.kit.weasy import Renderer, pdf_cache
 from biliktilik.findings import BuildError
@@ -79,8 +80,11 @@ def printed(spec: F.FormSpec) -> tuple[dict, list]:
 def check_layout(spec: F.FormSpec) -> list:
     """The printed lines, after checking that the layout follows them one by one."""
     _, lines = printed(spec)
-    layout = spec.lines
+    layout = [ln for ln in spec.lines if not ln.get("added")]
     where = f"templates/forms/layouts.yaml: {spec.key}"
+    for i, ln in enumerate(spec.lines, 1):
+        if ln.get("added") and not (ln.get("table") and len(ln.get("kk") or []) == len(ln.get("ru") or []) > 0):
+            raise BuildError(f"{where}: line {i}: an added line is a table with as many Kazakh as Russian columns")
     if len(layout) != len(lines):
         raise BuildError(f"{where}: {len(layout)} layout lines for the {len(lines)} printed lines of "
                          f"{spec.document}#{spec.source}")
@@ -93,17 +97,26 @@ def check_layout(spec: F.FormSpec) -> list:
             continue
         if "kk" not in ln or _norm(ln["kk"]) != _norm(pl):
             raise BuildError(f"{where}: line {i} should be the printed «{pl}», not «{ln.get('kk')}»")
-        for lang, text in (("kk", pl), ("ru", ln.get("ru") or "")):
-            fill = ln.get("fill") or []
-            fill = fill.get(lang) or [] if isinstance(fill, dict) else fill
+        if ln.get("restore") and _bare(ln["restore"]) != _bare(pl):
+            raise BuildError(f"{where}: line {i}: restore «{ln['restore']}» may only add underlines, spaces and "
+                             f"quote marks to the printed «{pl}»")
+        for lang, text in (("kk", ln.get("restore") or pl), ("ru", ln.get("ru") or "")):
             blanks = len(F.BLANK_RE.findall(text))
-            if fill and len(fill) != blanks:
-                raise BuildError(f"{where}: line {i} ({lang}) has {blanks} blank(s) but {len(fill)} fill key(s)")
+            for what in ("fill", "blank_mm"):
+                given = ln.get(what) or []
+                given = given.get(lang) or [] if isinstance(given, dict) else given
+                if given and len(given) != blanks:
+                    raise BuildError(f"{where}: line {i} ({lang}) has {blanks} blank(s) but {len(given)} {what} entries")
     for i, ln in enumerate(layout, 1):
         for key in _line_keys(ln):
             if key not in F.FIELDS:
                 raise BuildError(f"{where}: line {i}: unknown value key {key!r}")
     return lines
+
+
+def _bare(text: str) -> str:
+    """A line without what a text extraction loses: underlines, spaces and quote marks."""
+    return re.sub(r"[_\s\"«»“”„]+", "", text)
 
 
 def _line_keys(ln: dict) -> list[str]:
@@ -118,7 +131,8 @@ def _line_keys(ln: dict) -> list[str]:
 # --------------------------------------------------------------------------- the view a template renders
 
 
-def _segments(text: str, fill: list, values: dict | None, blank: bool, replace: list, lang: str) -> tuple[list, bool]:
+def _segments(text: str, fill: list, values: dict | None, blank: bool, replace: list, lang: str,
+              mm: list | None = None) -> tuple[list, bool]:
     parts = F.BLANK_RE.split(text)
     runs = F.BLANK_RE.findall(text)
     segs: list[dict] = []
@@ -132,7 +146,8 @@ def _segments(text: str, fill: list, values: dict | None, blank: bool, replace: 
             value = None if blank or key is None or values is None else values.get(key)
             if blank and key is not None and values:
                 value = values.get(key)
-            segs.append({"t": "blank", "w": round(min(max(len(runs[i]) * 0.55, 3.5), 24), 1), "v": value, "end": False})
+            segs.append({"t": "blank", "w": round(min(max(len(runs[i]) * 0.55, 3.5), 24), 1), "v": value, "end": False,
+                         "mm": (mm[i] if mm and i < len(mm) else None)})
     for a, b in zip(segs, segs[1:]):
         # WeasyPrint 70 cannot break a line inside a text box followed by another inline box on the same
         # line (it breaks after the first word instead): such text goes word by word
@@ -176,16 +191,23 @@ def view(spec: F.FormSpec, lang: str, values: dict | None, blank: bool) -> dict:
     if head.get("header") or own:
         headers.append(own or head["header"])
     elements = []
-    for ln, pl in zip(spec.lines, lines):
+    printed_lines = iter(lines)
+    for ln in spec.lines:
+        if ln.get("added"):  # a table the text asks for but does not print (the plan's rows to write in)
+            elements.append(_added_table(ln, lang, values, blank))
+            continue
+        pl = next(printed_lines)
         if isinstance(pl, rt.Table):
             elements.append(_table(ln, pl, lang, values, blank))
             continue
         if ln.get("cont") and not blank:
             continue
-        text = pl if lang == "kk" else ln["ru"]
+        text = (ln.get("restore") or pl) if lang == "kk" else ln["ru"]
         fill = ln.get("fill") or []
         fill = fill.get(lang) or [] if isinstance(fill, dict) else fill
-        segs, flex = _segments(text, fill, values, blank, ln.get("replace") or [], lang)
+        mm = ln.get("blank_mm") or []
+        mm = mm.get(lang) or [] if isinstance(mm, dict) else mm
+        segs, flex = _segments(text, fill, values, blank, ln.get("replace") or [], lang, mm)
         el = {"kind": "line", "classes": ln.get("style") or "", "segments": segs, "flex": flex, "above": None}
         if ln.get("value"):
             el["above"] = {"value": values.get(ln["value"])}
@@ -195,10 +217,22 @@ def view(spec: F.FormSpec, lang: str, values: dict | None, blank: bool) -> dict:
     return {"page": spec.page, "headers": headers, "elements": elements, "lang": lang}
 
 
+def _added_table(ln: dict, lang: str, values: dict, blank: bool) -> dict:
+    """An editorial table of the layout (``added: true``): its columns in ``lang``, the record's rows
+    (``rows``) on a filled form, then numbered empty rows up to ``blank_rows`` to write in by hand."""
+    columns = ln.get(lang) or ln["kk"]
+    data = [] if blank or not ln.get("rows") else list(values.get(ln["rows"]) or [])
+    rows = [list(r) for r in data]
+    rows += [[str(n)] + [""] * (len(columns) - 1) for n in range(len(rows) + 1, (ln.get("blank_rows") or 0) + 1)]
+    return {"kind": "table", "title": (ln.get("title") or {}).get(lang), "widths": ln.get("widths"), "cells": None,
+            "columns": columns, "rows": rows, "ruled": True}
+
+
 def _table(ln: dict, table: rt.Table, lang: str, values: dict, blank: bool) -> dict:
     columns = table.columns if lang == "kk" else ln["ru"]
     title = table.title if lang == "kk" else (ln.get("title_ru") or table.title)
-    el = {"kind": "table", "title": title, "widths": ln.get("widths"), "cells": None, "columns": columns, "rows": []}
+    el = {"kind": "table", "title": title, "widths": ln.get("widths"), "cells": None, "columns": columns, "rows": [],
+          "ruled": bool(ln.get("ruled"))}
     if ln.get("cells"):
         el["cells"] = [{"label": label, "value": values.get(key) if key else None}
                        for label, key in zip(columns, ln["cells"])]
@@ -242,8 +276,19 @@ def filled_jobs(ds, facts, cohort: str | None = None, organisation: str | None =
             skipped.append(filled)
             continue
         title = filled.spec.title.get(filled.lang) or filled.spec.title["kk"]
-        jobs.append((filled.rel, view(filled.spec, filled.lang, filled.values(), blank=False), title))
+        shown = view(filled.spec, filled.lang, filled.values(), blank=False)
+        shown["who"] = _who(filled)  # for the staff index of print/forms/ only, never printed on the form
+        jobs.append((filled.rel, shown, title))
     return jobs, skipped
+
+
+def _who(filled) -> str:
+    """Whom a filled form is about, by name: the listener, else the organisation (its lists)."""
+    name = F.full_name(filled.subject.listener.get("name")) if filled.subject.lf else None
+    if name:
+        return name
+    org = filled.subject.organisation.data.get("name") or {}
+    return org.get(filled.lang) or org.get("kk") or filled.subject.organisation.id
 
 
 # --------------------------------------------------------------------------- pages and files of a build
@@ -311,10 +356,21 @@ def files(ctx):
 
 
 def _print_index(jobs, skipped) -> str:
-    rows = "\n".join(f'<li><a href="{_html.escape(rel.removeprefix(FORMS + "/"))}">{_html.escape(rel)}</a> — {_html.escape(title)}</li>'
-                     for rel, _, title in jobs)
+    """print/forms/index.html for staff: every filled form by the name of whom it is about (the listener,
+    or the organisation of a list), cohort by cohort in Kazakh or Russian alphabetical order (the form's
+    language), and the forms the records could not fill.
+    Wording: ``print_index`` of templates/forms/labels.yaml, Kazakh / Russian."""
+    kk, ru = _UI["kk"]["print_index"], _UI["ru"]["print_index"]
+    # folder by folder (a cohort, an organisation), people in the alphabetical order of the forms' language
+    jobs = sorted(jobs, key=lambda j: (j[0].rsplit("/", 1)[0], sort_key(j[1].get("who") or "", j[1].get("lang") or "kk"),
+                                       j[0]))
+    rows = "\n".join(
+        f'<li><a href="{_html.escape(rel.removeprefix(FORMS + "/"))}">{_html.escape(shown.get("who") or rel)}</a>'
+        f" — {_html.escape(title)} <small>({_html.escape(rel)})</small></li>"
+        for rel, shown, title in jobs)
     missing = "\n".join(f"<li>{_html.escape(f.rel)}: {_html.escape(', '.join(m.field.what for m in f.missing))}</li>"
                         for f in skipped)
-    return (f'<!DOCTYPE html>\n<html lang="kk"><head><meta charset="utf-8"><title>Толтырылған бланкілер</title></head>'
-            f"<body><h1>Толтырылған бланкілер / Заполненные бланки</h1><ul>\n{rows}\n</ul>"
-            + (f"<h2>Толтырылмады / Не заполнены</h2><ul>\n{missing}\n</ul>" if missing else "") + "</body></html>\n")
+    return (f'<!DOCTYPE html>\n<html lang="kk"><head><meta charset="utf-8"><title>{_html.escape(kk["title"])}</title>'
+            f"</head><body><h1>{_html.escape(kk['title'])} / {_html.escape(ru['title'])}</h1><ul>\n{rows}\n</ul>"
+            + (f"<h2>{_html.escape(kk['missing'])} / {_html.escape(ru['missing'])}</h2><ul>\n{missing}\n</ul>"
+               if missing else "") + "</body></html>\n")

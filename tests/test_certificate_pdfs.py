@@ -140,9 +140,11 @@ def test_the_annex_hours_add_up_to_the_programme_hours(built, issued):
     for c in courses:
         annex = " ".join(page_texts(pdf_path(built, c))[1].split())
         hours = []
+        ru = c["lf"].cohort.data.get("language") == "ru"
         for m in c["programme"]["thematic_plan"]["modules"]:
-            found = re.search(re.escape(" ".join(m["title"].split())) + r" (\d+)\b", annex)
-            assert found, (c["number"], m["title"])
+            title = (m.get("title_ru") if ru else None) or m["title"]  # the cohort's language
+            found = re.search(re.escape(" ".join(title.split())) + r" (\d+)\b", annex)
+            assert found, (c["number"], title)
             hours.append(int(found.group(1)))
         total = re.search(r"Барлығы / Итого (\d+)\b", annex)
         assert total, c["number"]
@@ -404,3 +406,109 @@ def test_one_internship_certificate_per_intern_and_it_has_the_qr_code(built, iss
                       and squash(c["holder"]) in squash(" ".join(page_texts(p)))
                       and "тағылымдамадан өткендігін растайды".replace(" ", "") in squash(" ".join(page_texts(p)))]
         assert not everywhere, everywhere
+
+
+def test_filled_values_have_no_placeholder_captions_and_the_address_is_readable(built, issued):
+    """Issue 13: no «(Тегі, аты, ...)» or «(регистрационный номер)» under a printed name or number (the
+    signature's «(қолы) / (подпись)» stays: it is signed by hand); beside the QR code the address it opens,
+    the issuer's domain and the page's path, printed at 7.5 pt or more (pdftotext -bbox word heights)."""
+    import html
+
+    domain = urlsplit(SITE_URL).hostname
+    for c in issued:
+        path = pdf_path(built, c)
+        for text in page_texts(path):
+            flat = squash(text)
+            for caption in ("(Тегі,аты,әкесініңаты", "(фамилия,имя,отчество", "(тіркеунөмірі)", "(регистрационныйномер)"):
+                assert caption not in flat, (c["number"], caption)
+            assert "(қолы)/(подпись)" in flat, c["number"]
+        out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        boxes = {html.unescape(m[3]): float(m[2]) - float(m[1]) for m in re.finditer(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out)}
+        url_path = urlsplit(f"{SITE_URL.rstrip('/')}/v/{c['token']}/").path
+        for word in (domain, url_path):
+            assert word in boxes, (c["number"], word)
+            assert boxes[word] >= 7.5, (c["number"], word, boxes[word])  # a word's box is about 1.2 x its size
+
+
+def test_the_two_codes_say_which_is_typed_where_and_which_is_compared(built, issued):
+    """The control code (typed on the issuer's check page, whose address is printed under it) and the
+    fingerprint (compared with the verification page) each carry their use; the check page asks for the
+    code by the same words the paper prints beside it."""
+    import html
+
+    from biliktilik.model.certificates import control_code
+
+    domain = urlsplit(SITE_URL).hostname
+    check = f"{domain}{urlsplit(SITE_URL).path}check/"
+    for c in issued:
+        path = pdf_path(built, c)
+        for page in range(1, len(PdfReader(path).pages) + 1):
+            out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                                 capture_output=True, text=True, check=True).stdout
+            ws = [(html.unescape(m[3]), float(m[1]), float(m[2])) for m in re.finditer(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', out)]
+            y = {}
+            for i, (w, _, top) in enumerate(ws):
+                nxt = ws[i + 1][0] if i + 1 < len(ws) else ""
+                if (w, nxt) == ("Тексеру", "коды"):
+                    y["code label"] = top
+                if (w, nxt) == ("Бақылау", "коды"):
+                    y["fp label"] = top
+                if w == "бетінде" and nxt == "теріңіз":
+                    y["type hint"] = top
+                if w == "салыстырыңыз":
+                    y["compare hint"] = top
+                for key, value in (("code", control_code(c["token"])), ("check", check)):
+                    if w == value:
+                        y[key] = top
+            texts = squash(PdfReader(path).pages[page - 1].extract_text())
+            assert "Тексерукоды/Кодпроверки" in texts and "Бақылаукоды/Контрольныйкод" in texts, c["number"]
+            assert set(y) >= {"code label", "code", "check", "type hint", "fp label", "compare hint"}, (c["number"], y)
+            # top to bottom: what the code is, the code, where to type it; then the fingerprint and what to do
+            assert y["code label"] < y["code"] < y["check"] <= y["type hint"] < y["fp label"] < y["compare hint"], y
+            assert "введитенаэтойстранице" in texts and "сверьтескодомнастраницепроверки" in texts, c["number"]
+    for lang, word in (("kk", "Тексеру коды"), ("ru", "Код проверки")):
+        page = built / "site" / ("" if lang == "kk" else "ru") / "check" / "index.html"
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        assert soup.find("label", attrs={"for": "bk-check-code"}).get_text(strip=True) == word
+        assert "Бақылау коды" not in soup.get_text() and "онтрольн" not in soup.get_text(), lang
+
+
+def test_module_names_are_in_the_cohorts_language(built, issued):
+    """A Russian-language cohort's annex names the modules by the programme's ``title_ru`` (where the
+    programme gives one), a Kazakh cohort's by their Kazakh titles; the other language's names are absent."""
+    seen = set()
+    for c in issued:
+        if c["internship"]:
+            continue
+        lang = c["lf"].cohort.data.get("language")
+        annex = squash(page_texts(pdf_path(built, c))[1])
+        for m in c["programme"]["thematic_plan"]["modules"]:
+            own, other = (m.get("title_ru") or m["title"], m["title"]) if lang == "ru" else (m["title"], m.get("title_ru"))
+            assert squash(own) in annex, (c["number"], own)
+            if other and other != own:
+                assert squash(other) not in annex, (c["number"], other)
+            seen.add((lang, bool(m.get("title_ru"))))
+    assert {("ru", True), ("kk", True)} <= seen  # both cases occur in the sample data
+
+
+def test_a_topic_too_long_for_the_page_is_reported_not_printed_over_the_qr_code(caplog):
+    """The laid-out certificate is checked for statement words inside the QR code's block: none in the
+    sample data; a topic four times as long is named in a warning."""
+    import copy
+    import logging
+
+    from generators import certificate_pdfs as C
+
+    checked = validate(DATA, use_cache=False)
+    certs = C.collect(checked.dataset, checked.facts, SITE_URL)
+    renderer = C.Renderer()
+    for c in {(c.form["topic"]["kk"], c.kind): c for c in certs}.values():
+        doc = renderer.document(renderer.html("document.html", certificate=renderer.view(c, "form"), mode="form", title="t"))
+        assert C.crowded(doc) == [], (c.cohort, c.kind)
+    long = copy.deepcopy(certs[0])
+    long.form["topic"] = {k: " ".join([v] * 4) for k, v in long.form["topic"].items()}
+    with caplog.at_level(logging.WARNING, logger="generators.certificate_pdfs"):
+        renderer.form(long)
+    assert any("runs into the QR code" in r.getMessage() for r in caplog.records)

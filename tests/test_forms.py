@@ -49,7 +49,7 @@ def expected_labels(spec: F.FormSpec, lang: str, filled: bool = False) -> list[s
         out.append(head["parent"] or "")
     else:
         out += [spec.header.get("ru") or "", spec.parent_header.get("ru") if head["parent"] else ""]
-    for ln, printed in zip(spec.lines, lines):
+    for ln, printed in zip([ln for ln in spec.lines if not ln.get("added")], lines):
         if isinstance(printed, rt.Table):
             out += list(printed.columns if lang == "kk" else ln["ru"])
             out.append((printed.title or "") if lang == "kk" else ln.get("title_ru", ""))
@@ -58,7 +58,7 @@ def expected_labels(spec: F.FormSpec, lang: str, filled: bool = False) -> list[s
             continue
         if "dash" in (ln.get("style") or "").split():  # the extraction's remnant of an underline: not printed
             continue
-        text = printed if lang == "kk" else ln["ru"]
+        text = (ln.get("restore") or printed) if lang == "kk" else ln["ru"]
         parts = [text]
         if filled:  # a printed example (e.g. «Авторлық курс», 2025) gives way to the record's value
             for r in ln.get("replace") or []:
@@ -348,6 +348,23 @@ def test_a_layout_that_leaves_the_transcription_is_a_build_error():
         G.check_layout(short)
 
 
+
+def test_a_restored_line_may_only_put_back_underlines_and_quotes():
+    """``restore`` gives back what the text extraction lost (underlines, quote marks), nothing else; the
+    widths of the blanks count as the blanks do; an added table needs its columns in both languages."""
+    spec = F.specs()["order-95/annex-3"]
+    i = next(n for n, ln in enumerate(spec.lines) if ln.get("restore"))
+    for change, message in ((dict(restore='Берілген күні: "_" _ 21_ жыл'), "may only add underlines"),
+                            (dict(blank_mm=[12, 35]), r"3 blank\(s\) but 2 blank_mm entries")):
+        lines = list(spec.lines)
+        lines[i] = {**lines[i], **change}
+        with pytest.raises(BuildError, match=message):
+            G.check_layout(F.FormSpec(**{**spec.__dict__, "lines": tuple(lines)}))
+    added = {"table": "extra", "added": True, "kk": ["№", "Іс-шара"], "ru": ["№"]}
+    with pytest.raises(BuildError, match="as many Kazakh as Russian columns"):
+        G.check_layout(F.FormSpec(**{**spec.__dict__, "lines": tuple(spec.lines) + (added,)}))
+
+
 # --------------------------------------------------------------------------- the command
 
 
@@ -423,3 +440,173 @@ def test_a_rebuild_renders_only_the_forms_whose_records_changed(tmp_path, sample
     again = renderer.pdfs(changed, cache)
     assert len(sorted(cache.rglob("*.pdf"))) == 5
     assert again[rel] != first[rel] and all(again[r] == first[r] for r, _, _ in jobs[1:])
+
+
+# --------------------------------------------------------------------------- paper use (issue 13)
+
+MM = 72 / 25.4  # PDF points per millimetre
+
+
+def words(path: Path, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """(word, xMin, yMin, xMax, yMax) in points from the top-left, as poppler's pdftotext -bbox reads them."""
+    import html
+    import subprocess
+
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(html.unescape(m[5]), float(m[1]), float(m[2]), float(m[3]), float(m[4])) for m in re.finditer(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+
+
+def gap_after(path: Path, word: str, next_word: str) -> float:
+    """The room (mm) between ``word`` and the word right of it on its line of page 1, which must be
+    ``next_word``: the blank between them."""
+    ws = words(path)
+    for w, _, y0, x1, _ in ws:
+        if w != word:
+            continue
+        right = sorted((v for v in ws if abs(v[2] - y0) < 3 and v[1] >= x1), key=lambda v: v[1])
+        if right and right[0][0] == next_word:
+            return (right[0][1] - x1) / MM
+    raise AssertionError(f"«{word} … {next_word}» not found on one line of {path.name}: {[w[0] for w in ws]}")
+
+
+def ruled_lines(path: Path, tmp: Path, min_mm: float = 150) -> list[float]:
+    """The y (points from the top) of the horizontal lines of page 1 at least ``min_mm`` long: rendered by
+    pdftoppm at 144 dpi, a pixel row counts when it holds a run of dark pixels that long."""
+    import subprocess
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "144", "-gray", "-png", "-f", "1", "-l", "1", "-singlefile", str(path),
+                    str(tmp / "page")], check=True)
+    im = Image.open(tmp / "page.png").convert("L")
+    w, h = im.size
+    px = im.load()
+    rows = []
+    for y in range(h):
+        run = best = 0
+        for x in range(w):
+            run = run + 1 if px[x, y] < 160 else 0
+            best = max(best, run)
+        if best >= min_mm * MM * 2:
+            rows.append(y)
+    # a line a few pixels thick counts once
+    return [y / 2 for i, y in enumerate(rows) if i == 0 or y - rows[i - 1] > 3]
+
+
+def test_the_post_course_plan_has_ruled_rows_to_write_in(built, tmp_path):
+    """The Conservatory's plan (its Annex 2.1) asks for the events of the year after the course and their
+    dates (seed 000: «іс-шаралар мен олардың өткізілу мерзімі көрсетіледі») but prints no table: blank and
+    filled plans carry ten numbered rows, ruled across the page, and the report (2.2) its five rows."""
+    for path, lang in ((built / "site" / G.form_url("conservatory", "annex-2-1", "kk"), "kk"),
+                       (built / "site" / G.form_url("conservatory", "annex-2-1", "ru"), "ru"),
+                       (built / "print" / "forms" / "2026-04-piano-group" / "l01-post-course-plan.pdf", "kk")):
+        text = compact(pdf_text(path))
+        heads = ("Жоспарланған іс-шара", "Өткізілу мерзімі") if lang == "kk" else ("Планируемое мероприятие", "Срок проведения")
+        assert all(compact(h) in text for h in heads), path
+        ws = [w[0] for w in words(path)]
+        assert [str(n) for n in range(1, 11)] == [w for w in ws if w.isdigit() and 1 <= int(w) <= 10][-10:], ws
+        lines = ruled_lines(path, tmp_path)
+        assert len(lines) >= 11, (path, lines)  # the head's top and bottom, then one line under every row
+        gaps = [b - a for a, b in zip(lines[-10:], lines[-9:])]
+        assert min(gaps) >= 9 * MM * 0.95, gaps  # rows tall enough to write in (10 mm)
+    report = built / "print" / "forms" / "2026-04-piano-group" / "l01-post-course-report.pdf"
+    assert len(ruled_lines(report, tmp_path)) >= 7
+
+
+def test_blank_forms_leave_room_to_write_by_hand(built):
+    """On the blank Annexes a name, a topic and a signature fit in the blank left for them."""
+    def blank(form, lang="kk"):
+        return built / "site" / G.form_url("order-95", form, lang)
+
+    assert gap_after(blank("annex-3"), "Осымен", "біліктілікті") >= 70  # a full name
+    assert gap_after(blank("annex-3"), "курсын", "тақырыбы") >= 80  # a course topic
+    assert gap_after(blank("annex-3"), "басшысы", "Мөр") >= 50  # the head's name and signature
+    assert gap_after(blank("annex-3", "ru"), "что", "прошёл(-ла)") >= 55
+    assert gap_after(blank("annex-2"), "оқу", "тілінде") >= 25  # the language
+    assert gap_after(blank("annex-5"), "аралығында", "бойынша") >= 70  # speciality and qualification
+
+
+def test_date_lines_read_as_each_annex_prints_them_with_room_for_day_month_and_year(built):
+    """Order 95 prints «Берілген күні: " " 20 жыл» (Annexes 3, 4) and «20_жылғы "___" _____» (Annex 6): the
+    blank forms keep each order, with blanks for the day, the month and the year's last digits."""
+    def text(form, lang="kk"):
+        return compact(pdf_text(built / "site" / G.form_url("order-95", form, lang)))
+
+    assert compact('Берілген күні: "" 20 жыл') in text("annex-3")
+    assert compact('Берілген күні: "" 20 жыл') in text("annex-4")
+    assert compact('Берілген күні: 20 жылғы ""') in text("annex-6")
+    assert compact('"" 20 жыл(өтініш берілген күні)') in text("annex-2")
+    assert compact('Дата выдачи: "" 20 года') in text("annex-6", "ru")
+    path = built / "site" / G.form_url("order-95", "annex-3", "kk")
+    ws = words(path)
+    i = next(i for i, w in enumerate(ws) if w[0] == "күні:")
+    date = ws[i + 1:i + 4]  # «"», «"» (the day between), «20» (the month before it)
+    assert [w[0] for w in date] == ['"', '"', "20"], date
+    assert (date[1][1] - date[0][3]) / MM >= 8 and (date[2][1] - date[1][3]) / MM >= 25, date
+
+
+def test_the_abroad_application_has_a_line_to_sign_and_a_date_to_fill(built, tmp_path):
+    """Annex 2 as the extraction kept it prints the caption «(өтініш берушінің қолы)» with no line: the form
+    draws the line above it, and the date gets its blanks."""
+    for path in (built / "site" / G.form_url("order-95", "annex-2", "kk"),
+                 built / "print" / "forms" / "2027-04-abroad-finland" / "l01-application.pdf"):
+        ws = words(path)
+        caption = next(w for w in ws if w[0] == "(өтініш")
+        lines = ruled_lines(path, tmp_path, min_mm=45)
+        assert any(caption[2] - 8 * MM <= y <= caption[2] for y in lines), (path, caption, lines)
+
+
+def test_the_internship_reference_dates_name_their_month(built):
+    """data/cohorts/2026-05-tvet-welding.yaml: l01's internship from 2026-05-11 to 2026-05-22 (May: «мамыр»)."""
+    text = compact(pdf_text(built / "print" / "forms" / "2026-05-tvet-welding" / "l01-internship-reference.pdf"))
+    assert compact('Ол 20 26 жылғы "11" мамыр 20 26 жылғы "22" мамыр') in text
+
+
+def test_one_russian_wording_of_each_certificate_sentence_on_blank_and_filled_forms(built):
+    """The Russian sentences of Annexes 3, 4 and 6 read the same on the blank forms and on the certificates
+    (the filled one in the holder's gender), in Order 95's terms (сертификат, not удостоверение)."""
+    def blank(form):
+        return compact(pdf_text(built / "site" / G.form_url("order-95", form, "ru")))
+
+    annex3, annex4, annex6 = blank("annex-3"), blank("annex-4"), blank("annex-6")
+    filled = compact(" ".join(pdf_text(p) for p in (built / "print" / "certificates").glob("*/*.pdf")))
+    # (the blank form's text, its pieces between blanks and captions, the filled sentence in either gender)
+    sentences = [
+        (annex3, ["Настоящим подтверждается, что", "прошёл(-ла)", "курс повышения квалификации по теме", "в объёме",
+                  "академических часов."],
+         ["{g} курс повышения квалификации по теме", "в объёме"], ("прошёл", "прошла")),
+        (annex4, ["В период обучения на курсах повышения квалификации продемонстрировал(а) соответствующие знания и"
+                  " навыки по следующим модулям:"],
+         ["В период обучения на курсах повышения квалификации {g} соответствующие знания и навыки по следующим"
+          " модулям:"], ("продемонстрировал", "продемонстрировала")),
+        (annex6, ["прошёл(-ла) стажировку в организации, определённой в качестве базы практики,",
+                  "в рамках курса по теме", "в объёме", "академических часов."],
+         ["{g} стажировку в организации, определённой в качестве базы практики, в рамках курса по теме"],
+         ("прошёл", "прошла")),
+    ]
+    for blank_text, pieces, filled_forms, genders in sentences:
+        for piece in pieces:
+            assert compact(piece) in blank_text, piece
+        for sentence in filled_forms:
+            assert any(compact(sentence.format(g=g)) in filled for g in genders), sentence
+    for word in ("показал(а)", "прошел(ла)", "объеме", "определенной", "удостоверени"):
+        assert all(compact(word) not in t for t in (annex3, annex4, annex6, filled)), word
+
+
+def test_the_staff_index_lists_filled_forms_by_name_in_alphabetical_order(built):
+    """print/forms/index.html: the 2025-10-tor-kk cohort's applications by the listeners' names (from
+    data/cohorts/2025-10-tor-kk.yaml), in the Kazakh alphabet's order (Ә after А, Қ after К)."""
+    import yaml
+
+    from biliktilik.texts import sort_key
+
+    page = BeautifulSoup((built / "print" / "forms" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    shown = [a.get_text() for a in page.find_all("a") if a["href"].startswith("2025-10-tor-kk/")
+             and a["href"].endswith("-application.pdf")]
+    cohort = yaml.safe_load((DATA / "cohorts" / "2025-10-tor-kk.yaml").read_text(encoding="utf-8"))
+    names = [" ".join(p for p in (x["name"]["surname"], x["name"]["given"], x["name"].get("patronymic")) if p)
+             for x in cohort["listeners"]]
+    assert sorted(shown) == sorted(names)
+    assert shown == sorted(names, key=lambda n: sort_key(n, "kk"))
+    assert shown.index("Әлімжанова Айгерім Серікқызы") == 1 + max(i for i, n in enumerate(shown) if n.startswith("А"))

@@ -339,3 +339,42 @@ def test_report_pdf_names_cohorts_and_programmes_and_marks_overdue_rows():
     monitoring = _report_pdf(_report("monitoring"), "ru")
     assert "conservatory-piano-author-72" not in monitoring
     assert "!Современнаяметодикафортепианнойпедагогики" in re.sub(r"\s+", "", monitoring)
+
+
+def test_staff_groups_are_named_as_the_universitys_rules_name_them():
+    """Seed 002, p. 5.3.1: «Профессорлық-оқытушылық құрам» (the group id 'teaching' of the records) in the
+    staff-due report people read; the id stays in the CSV for programs only as its English name."""
+    for lang, name in (("kk", "Профессорлық-оқытушылық құрам"), ("ru", "Профессорско-преподавательский состав")):
+        proc = run_cli("reports", "staff-due", "--lang", lang)
+        assert proc.returncode == 0, proc.stderr
+        assert name in proc.stdout and "teaching" not in proc.stdout, proc.stdout
+    pdf = re.sub(r"\s+", "", _report_pdf(_report("staff-due"), "ru"))  # the PDF people print (wrapped)
+    assert "Профессорско-преподавательскийсостав" in pdf and "teaching" not in pdf, pdf
+
+
+def test_the_calendar_names_cohorts_by_programme_and_dates_not_by_id():
+    """data/cohorts/2026-04-piano-group.yaml: the Conservatory's «Фортепиано педагогикасының заманауи
+    әдістемесі», 06.04.2026-17.04.2026; its listener list is due 06.02.2026 (Order 95 p. 14: two months)."""
+    proc = run_cli("reports", "calendar", "--year", "2026", "--lang", "kk")
+    assert proc.returncode == 0, proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.lstrip().startswith("06.02.2026"))
+    assert "«Фортепиано педагогикасының заманауи әдістемесі», 06.04.2026–17.04.2026" in line, line
+    assert "2026-04-piano-group" not in proc.stdout
+    pdf = re.sub(r"\s+", "", _report_pdf(_report("calendar", year=2026), "kk"))  # the PDF people print
+    assert "«Фортепианопедагогикасыныңзаманауиәдістемесі»,06.04.2026–17.04.2026" in pdf
+    assert "2026-04-piano-group" not in pdf and "piano" not in pdf
+    csv_out = run_cli("reports", "calendar", "--year", "2026", "--format", "csv").stdout
+    assert "2026-04-piano-group" in csv_out  # programs keep the id
+
+
+def test_icalendar_events_name_the_cohort_and_keep_ascii_uids(tmp_path):
+    """The 2027 Finland cohort (data/cohorts/2027-04-abroad-finland.yaml) in a calendar app: its programme's
+    title, not the id; UIDs stay ASCII hashes of the ids."""
+    text = _ics(tmp_path, "--lang", "kk").replace("\r\n ", "")
+    summaries = re.findall(r"SUMMARY:(.*)", text)
+    assert not any("2027-04-abroad-finland" in s or "center-nit" in s for s in summaries), summaries
+    import yaml
+
+    title = yaml.safe_load((DATA / "programmes" / "center-nit-abroad-finland-72.yaml").read_text("utf-8"))["title"]["kk"]
+    assert any(f"«{title}», 05.04.2027–16.04.2027" in s.replace("\\,", ",") for s in summaries), summaries
+    assert all(re.fullmatch(r"[0-9a-f]{24}@biliktilik", u.strip()) for u in re.findall(r"UID:(.*)", text))

@@ -245,6 +245,8 @@ def _internship_date(which, part):
             return f"{d.year % 100:02d}"
         if part == "dd":
             return f"{d.day:02d}"
+        if part == "month":  # the month's name as the dates of the forms write it (Annex 5: «11» мамыр)
+            return _MONTHS[lang][d.month - 1]
         return _date(d)
     return get
 
@@ -254,6 +256,8 @@ for _which in ("from", "to"):
                                    _internship_date(_which, "yy"))
     FIELDS[f"{_which}_dd"] = Field(f"{_which}_dd", "listener", ("internship", _which), f"the internship's '{_which}' date",
                                    _internship_date(_which, "dd"))
+    FIELDS[f"{_which}_month"] = Field(f"{_which}_month", "listener", ("internship", _which),
+                                      f"the internship's '{_which}' date", _internship_date(_which, "month"))
     FIELDS[f"{_which}_date"] = Field(f"{_which}_date", "listener", ("internship", _which), f"the internship's '{_which}' date",
                                      _internship_date(_which, "date"))
 

@@ -316,7 +316,8 @@ def _calendar(ds, facts, year, org, cohort):
         deadlines = [d for d in deadlines if d.cohort in (None, cohort)]
     rows = [{"date": d.date, "what": {"en": d.label["en"], "kk": d.label["kk"], "ru": d.label["ru"]}, "key": d.what,
              "what_kk": d.label["kk"], "what_ru": d.label["ru"],
-             "organisation": _org_name(ds, d.organisation), "cohort": d.cohort or "",
+             "organisation": _org_name(ds, d.organisation),
+             "cohort": _cohort_name(ds, d.cohort) if d.cohort else "",  # by name; CSV and JSON keep the id
              "source": cite(d.rule)} for d in deadlines]
     columns = _columns("calendar", "date", "key", "what", "what_kk", "what_ru", "organisation", "cohort", "source",
                        machine=("key", "what_kk", "what_ru"))
@@ -442,7 +443,8 @@ def _staff_due(ds, facts, year, org, cohort):
         latest = max(s.listeners, key=lambda x: (x.cohort.data.get("end") or dt.date.min))
         ob = next((o for o in s.obligation.value if o.get("staff_group") == s.group), {}) if s.obligation else {}
         rows.append({"name": " ".join(p for p in (s.name.get("surname"), s.name.get("given"), s.name.get("patronymic")) if p),
-                     "organisation": _org_name(ds, s.organisation), "group": s.group,
+                     "organisation": _org_name(ds, s.organisation),
+                     "group": dict(_L.get("staff_groups", {}).get(s.group) or {lang: s.group for lang in LANGS}),
                      "school": (latest.data.get("staff") or {}).get("school"),
                      "last_qualifying": s.last_qualifying, "min_hours": ob.get("min_hours"),
                      "interval_years": ob.get("interval_years"), "due": s.next_due,
@@ -557,13 +559,17 @@ _BUILDERS = {
 def icalendar(rep: Report, lang: str = "kk") -> str:
     """The calendar's deadlines as all-day events; UIDs from the deadline, DTSTAMP the build date."""
     events = []
-    for d in rep.deadlines:
+    rows = rep.rows if len(rep.rows) == len(rep.deadlines) else [{}] * len(rep.deadlines)  # one row per deadline
+    for d, row in zip(rep.deadlines, rows):
         key = f"{d.date.isoformat()}|{d.what}|{d.organisation or ''}|{d.cohort or ''}"
-        uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24] + "@biliktilik"
+        uid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24] + "@biliktilik"  # ASCII, from the ids
         summary = d.label.get(lang) or d.label["en"]
-        if d.cohort:
-            summary += f": {d.cohort}"
-        desc = "; ".join(p for p in (d.organisation, d.cohort, cite(d.rule).get(lang) if d.rule else None) if p)
+        # people read the cohort and organisation by name (the report's row), the ids stay in the UID only
+        cohort = _fmt(row.get("cohort"), lang) if row.get("cohort") else d.cohort
+        org = _fmt(row.get("organisation"), lang) if row.get("organisation") else d.organisation
+        if cohort:
+            summary += f": {cohort}"
+        desc = "; ".join(p for p in (org, cohort, cite(d.rule).get(lang) if d.rule else None) if p)
         events.append(Event(uid, d.date, d.date, summary, desc))
     return calendar(events, name=rep.title.get(lang) or rep.title["en"], product=f"Planning calendar//{lang.upper()}",
                     stamp=rep.as_of, timezone=None).decode("utf-8")
