@@ -96,11 +96,12 @@ def test_a_broken_label_file_is_one_clear_error(tmp_path, monkeypatch):
 def test_russian_words_are_order_95s_own():
     """Order 95's Russian text says «повторная оценка» (not «переоценивание»), «итоговая оценка» (not
     «аттестация») and «сертификат» (not «удостоверение») for the document issued; every label file
-    and form layout this project owns uses those words (the verification page's «удостоверение» is the
-    signed credential of Open Badges, not the paper certificate, and is not checked here)."""
+    and form layout this project owns, and the verification page, use those words (the signed Open Badges
+    credential is «электронный сертификат»)."""
     from biliktilik.project import TEMPLATES
 
-    files = [p for p in TEMPLATES.rglob("*.yaml")] + [TEMPLATES / "forms" / "form.html.j2"]
+    files = [p for p in TEMPLATES.rglob("*.yaml")] + [TEMPLATES / "forms" / "form.html.j2",
+                                                    TEMPLATES / "verification" / "page.html"]
     wrong = []
     for path in files:
         text = path.read_text(encoding="utf-8").lower()
