@@ -20,13 +20,12 @@ from biliktilik.load import iin
 from biliktilik.load import schemas
 from biliktilik.files import write_atomically
 from biliktilik.findings import Finding
-from biliktilik.load.schemacheck import Checker
+from biliktilik.load import schemaengine
 from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
 
 log = logging.getLogger(__name__)
 
-_CHECKERS = {kind: Checker(schema, kind) for kind, schema in schemas.SCHEMAS.items()}
-_CODE_FILES = ("load/schemas.py", "load/schemacheck.py", "load/yamlload.py", "load/dataset.py", "findings.py", "load/iin.py")
+_CODE_FILES = ("load/schemas.py", "load/schemacheck.py", "load/schemaengine.py", "i18n.py", "load/yamlload.py", "load/dataset.py", "findings.py", "load/iin.py")
 
 
 def _code_version() -> str:
@@ -140,7 +139,7 @@ def _parse_one(path: Path, kind: str, display: str):
     findings: list[Finding] = []
     data = load_file(path, display, findings, LEDGER_LIMITS if kind == "ledger" else LIMITS)
     if data is not None:
-        findings.extend(_CHECKERS[kind](data, display))
+        findings.extend(schemaengine.check(kind, data, display))
     sound = data is not None and not any(f.severity == "error" for f in findings)
     if data is not None:
         for check in FILE_CHECKS.get(kind, ()):

@@ -2,7 +2,7 @@
 
 These are plain cerberus schemas: ``cerberus.Validator(SCHEMAS[kind])`` validates
 the same documents (see tests/test_schemas.py). The validator compiles them with
-:mod:`biliktilik.schemacheck` for speed and for line numbers.
+cerberus at run time (:mod:`biliktilik.load.schemaengine`), spared on valid documents by :mod:`biliktilik.load.schemacheck`.
 """
 
 from __future__ import annotations
