@@ -362,11 +362,20 @@ def _entry_of(entries, number: str, ledger_file: str):
     raise IssueError(f"no certificate {number} in {ledger_file}")
 
 
-def _holder_of(ds, facts, entry, number: str):
-    """The listener who holds ``number`` now (by the ledger's reference), and its cohort record."""
+def _holder_of(ds, facts, entry, number: str, moved: bool = False):
+    """The listener who holds ``number`` now (by the ledger's reference), and its cohort record.
+
+    With ``moved``, a listener whose record was moved (to another cohort, or given another id)
+    after issuing is found by the number its certificate carries, when exactly one listener
+    carries it; a correction then records the new place (see :func:`correct`)."""
     ref = entry.get("listener")
     lf = facts.by_ref.get(ref)
     cert = lf.data.get("certificate") if lf else None
+    if (lf is None or not isinstance(cert, dict) or cert.get("number") != number) and moved:
+        holders = [other for other in facts.listeners
+                   if isinstance(other.data.get("certificate"), dict) and other.data["certificate"].get("number") == number]
+        if len(holders) == 1:
+            return holders[0]
     if lf is None or not isinstance(cert, dict) or cert.get("number") != number:
         raise IssueError(f"certificate {number} is not held by {ref} in the cohorts (the ledger says it was issued to {ref})")
     return lf
@@ -411,7 +420,9 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
     """Issue a corrected certificate for an edited record; the old one stays, marked replaced.
 
     The new certificate keeps the old one's issue date unless ``on`` is given, so a
-    correction does not extend the validity."""
+    correction does not extend the validity. A listener moved to another cohort (or given another
+    id) after issuing is found by the number on its certificate; the correction is then issued
+    to the listener where it stands now, and the old entry keeps the old place."""
     data_dir = Path(data_dir)
     checked = _checked(data_dir)
     ds, facts = checked.dataset, checked.facts
@@ -423,9 +434,9 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
         raise IssueError(f"certificate {number} was already replaced by {entry['replaced_by']}")
     if isinstance(entry.get("revoked"), dict):
         raise IssueError(f"certificate {number} is revoked; a revoked certificate is not corrected")
-    lf = _holder_of(ds, facts, entry, number)
+    lf = _holder_of(ds, facts, entry, number, moved=True)
     current = certificate_facts(lf, ds)
-    if current is not None and facts_hash(current) == entry.get("hash"):
+    if current is not None and facts_hash(current) == entry.get("hash") and lf.ref == entry.get("listener"):
         raise IssueError(f"nothing to correct: the facts of {number} are as issued; edit the record first")
     other = [f for f in checked.errors if f.file in (lf.cohort.file, ledger_file) and not f.code.startswith("ledger.")]
     if other:

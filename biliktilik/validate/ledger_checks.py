@@ -250,7 +250,9 @@ def check(ds, facts) -> list[Finding]:
                                 f"the token of {number} differs from the one issued and recorded in the ledger"))
         if entry.get("listener") != lf.ref:
             out.append(_finding(cohort, cpath + ("number",), "ledger.holder",
-                                f"certificate {number} was issued to {entry.get('listener')}, not to {lf.ref}"))
+                                f"certificate {number} was issued to {entry.get('listener')}, not to {lf.ref}; "
+                                f"if the listener's record was moved here, record the move with "
+                                f"`biliktilik correct --number {number}`, else undo the edit"))
         if entry.get("replaced_by"):
             out.append(_finding(cohort, cpath + ("number",), "ledger.replaced",
                                 f"certificate {number} was replaced by {entry['replaced_by']}; the listener holds that one now"))
