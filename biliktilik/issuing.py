@@ -561,7 +561,7 @@ def published_tokens(text: str, file: str) -> set[str]:
 
 
 _ENTRY_START = re.compile(r"^  - ")
-_ENTRY_TOKEN = re.compile(r"^(?:  - |    )token: ['\"]?([A-Za-z0-9_-]+)['\"]?\s*$", re.M)
+_ENTRY_TOKEN = re.compile(r"^(?:  - |    )token: ['\"]?([A-Za-z0-9_-]+)['\"]?\s*$", re.MULTILINE)
 
 
 def _ledger_blocks(text: str):

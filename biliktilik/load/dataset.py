@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from biliktilik import i18n
 from biliktilik.load import iin
 from biliktilik.load import schemas
 from biliktilik.files import write_atomically
@@ -231,9 +232,10 @@ def _stamp(path: Path):
     """What makes a cached parse valid: size, mtime, and the inode and ctime that no editor or
     ``os.utime`` can set back (git's index uses the same), and the version of the parsing code.
     A content hash would also catch a same-size edit whose mtime and ctime were both restored,
-    which needs root (changing the clock); it costs reading every file on each run."""
+    which needs root (changing the clock); it costs reading every file on each run. The message
+    language is part of it: the cached findings are worded in it (biliktilik.i18n)."""
     st = path.stat()
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION)
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION, i18n.current())
 
 
 def _parse_and_cache(job):

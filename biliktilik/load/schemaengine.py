@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from typing import ClassVar
 
 import cerberus
 from cerberus import errors as cerberus_errors
@@ -41,7 +42,7 @@ class RecordValidator(cerberus.Validator):
     - ``regex`` matches the whole text (cerberus appends ``$``, which also matches before a
       final line break, so ``"l01\\n"`` would pass as an id)."""
 
-    types_mapping = dict(cerberus.Validator.types_mapping)
+    types_mapping: ClassVar[dict] = dict(cerberus.Validator.types_mapping)
     types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
     types_mapping["float"] = cerberus.TypeDefinition("float", (float, int), (bool,))
     types_mapping["number"] = cerberus.TypeDefinition("number", (int, float), (bool,))
