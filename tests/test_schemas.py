@@ -5,6 +5,7 @@ the schemas, valid and broken in one place)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import cerberus
 import pytest
@@ -115,25 +116,65 @@ def _paths(node, path=()):
             yield from _paths(v, path + (i,))
 
 
+def _rule_for(kind, path):
+    """The rules of the value at ``path`` in a document of ``kind`` (None for no rule)."""
+    rule = {"type": "dict", "schema": SCHEMAS[kind]}
+    for step in path:
+        if isinstance(step, int):
+            rule = rule.get("schema")
+        elif "schema" in rule:
+            rule = rule["schema"].get(step)
+        else:
+            rule = rule.get("valuesrules")
+        if rule is None:
+            return None
+    return rule
+
+
+_CONSTRAINTS = ("min", "max", "regex", "allowed", "minlength", "required", "type")
+
+
+def _near_miss(rule, constraint):
+    """A value just outside ``rule`` on ``constraint``: past min/max, a text the regex refuses, a
+    value not allowed, too few items, nothing, a value of another type."""
+    if constraint == "min":
+        return st.sampled_from([rule["min"] - 1, rule["min"] - 0.5])
+    if constraint == "max":
+        return st.sampled_from([rule["max"] + 1, rule["max"] + 0.01, 85])
+    if constraint == "regex":
+        return st.one_of(st.text(max_size=6).filter(lambda t: not re.fullmatch(rule["regex"], t)),
+                         st.sampled_from(["A", "x y", "l01\n", "Кирилл"]))
+    if constraint == "allowed":
+        return st.sampled_from(["passed", "KK", "other"]).map(lambda v: [v] if "list" in str(rule.get("type")) else v)
+    if constraint == "minlength":
+        return st.just([])
+    return st.one_of(st.sampled_from([None, True, "", " "]), _ANYTHING)
+
+
 @st.composite
 def broken_documents(draw, kind):
-    """A valid document of ``kind`` changed in one place: a value replaced by anything, a key
-    dropped (maybe a required one), or an unknown key added to a mapping."""
+    """A valid document of ``kind`` changed in one place, the constraint first (so that each kind of
+    rule is broken often): a value just past its min, max, regex, allowed values or minlength, a
+    value of any other type, a key dropped (maybe a required one), or an unknown key added."""
     doc = draw(DOCUMENTS[kind])
-    paths = list(_paths(doc))
+    paths = [(p, _rule_for(kind, p)) for p in _paths(doc)]
     if not paths:
         return doc
-    path = draw(st.sampled_from(paths))
+    constraint = draw(st.sampled_from(_CONSTRAINTS + ("unknown",)))
+    fitting = [(p, r) for p, r in paths if r is not None and constraint in r] or paths
+    path, rule = draw(st.sampled_from(fitting))
     parent = doc
     for step in path[:-1]:
         parent = parent[step]
-    how = draw(st.sampled_from(["replace", "drop", "unknown"]))
-    if how == "replace":
-        parent[path[-1]] = draw(_ANYTHING)
-    elif how == "drop":
+    if constraint == "required":
         del parent[path[-1]]
-    elif isinstance(parent, dict):
-        parent[draw(st.sampled_from(["no_such_key", "atendance", "Id"]))] = draw(_ANYTHING)
+    elif constraint == "unknown":
+        if isinstance(parent, dict):
+            parent[draw(st.sampled_from(["no_such_key", "atendance", "Id"]))] = draw(_ANYTHING)
+    elif rule is not None and constraint in rule:
+        parent[path[-1]] = draw(_near_miss(rule, constraint))
+    else:
+        parent[path[-1]] = draw(_ANYTHING)
     return doc
 
 
