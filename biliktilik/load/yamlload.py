@@ -341,7 +341,9 @@ def explain_syntax(text: str, exc: yaml.MarkedYAMLError):
       "mapping values are not allowed here" or "did not find expected key/'-' indicator");
     - ``yaml.colon-space``: ``seats:3`` (no space after the colon: YAML reads one text, no key);
     - ``yaml.colon-in-value``: an unquoted value holding ': ' (``venue: Hall: A``);
-    - ``yaml.unclosed-quote``: a quote opened and never closed (named where it opens).
+    - ``yaml.unclosed-quote``: a quote opened and never closed (named where it opens);
+    - ``yaml.comment-in-text``: `` #`` inside a flow mapping or list (``{surname: Ким #2}``),
+      which comments out its closing bracket.
     Lines and columns are 1-based. Tabs and duplicate keys are told elsewhere (load_text)."""
     problem, context = exc.problem or "", exc.context or ""
     mark, started = exc.problem_mark, exc.context_mark
@@ -357,6 +359,12 @@ def explain_syntax(text: str, exc: yaml.MarkedYAMLError):
             return ("yaml.colon-space", started.line + 1, started.column + 1,
                     _("'{key}:{rest}' has no space after ':', so YAML does not see a key; write '{key}: {rest}'").format(
                         key=key, rest=rest))
+    if "flow" in context and started is not None and started.line < len(lines):
+        hash_at = lines[started.line].find(" #", started.column)
+        if hash_at >= 0:
+            return ("yaml.comment-in-text", started.line + 1, hash_at + 2,
+                    _("' #' inside {{ }} or [ ] starts a comment that hides the rest of the line; "
+                      "put the value that holds '#' in quotes"))
     if mark is None or mark.line >= len(lines):
         return None
     if not any(p in problem for p in ("mapping values are not allowed", "did not find expected key",
