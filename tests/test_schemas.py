@@ -54,7 +54,9 @@ def _text(rule):
         return st.from_regex(rule["regex"], fullmatch=True)
     if "allowed" in rule:
         return st.sampled_from(rule["allowed"])
-    return st.text(min_size=0 if rule.get("empty", True) else 1, max_size=6)
+    if rule.get("empty", True):
+        return st.text(max_size=6)
+    return st.text(min_size=1, max_size=6).filter(str.strip)
 
 
 def _valid(rule: dict, depth=0):
@@ -249,12 +251,12 @@ def test_cerberus_errors_become_findings_at_their_lines():
     assert len(got) == 7
 
 
-def test_a_true_is_not_a_number_and_an_id_has_no_line_break():
-    """The project's two departures from plain cerberus (RecordValidator)."""
+def test_a_true_is_not_a_number_an_id_has_no_line_break_and_spaces_are_empty():
+    """The project's three departures from plain cerberus (RecordValidator)."""
     v = schemaengine.validator("cohort")
     doc = {"id": "c1\n", "programme": "p", "organisation": "o", "format": "full_time", "language": "kk",
-           "start": dt.date(2027, 1, 1), "end": dt.date(2027, 1, 2), "seats": True}
-    assert cerberus.Validator(SCHEMAS["cohort"]).validate(doc)  # plain cerberus lets both pass
+           "start": dt.date(2027, 1, 1), "end": dt.date(2027, 1, 2), "seats": True, "venue": "   "}
+    assert cerberus.Validator(SCHEMAS["cohort"]).validate(doc)  # plain cerberus lets all three pass
     assert not v.validate(doc)
-    assert set(v.errors) == {"id", "seats"}
+    assert set(v.errors) == {"id", "seats", "venue"}
     assert not FAST["cohort"](doc)

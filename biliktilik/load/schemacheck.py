@@ -98,7 +98,8 @@ def _compile_rule(rule: dict):
         if type_tests and not any(t(value) for t in type_tests):
             return False
         skip = False
-        if empty_rule is not None and isinstance(value, (str, list, dict)) and not value:
+        if empty_rule is not None and isinstance(value, (str, list, dict)) and not (
+                value.strip() if isinstance(value, str) else value):
             if not empty_rule:
                 return False
             skip = True  # cerberus: an allowed empty value skips allowed, minlength, maxlength, regex

@@ -40,13 +40,23 @@ class RecordValidator(cerberus.Validator):
       ``bool`` (cerberus's ``integer`` accepts ``True`` as 1), and ``date`` excludes a datetime
       (a date with a time of day is refused when it is read);
     - ``regex`` matches the whole text (cerberus appends ``$``, which also matches before a
-      final line break, so ``"l01\\n"`` would pass as an id)."""
+      final line break, so ``"l01\\n"`` would pass as an id);
+    - ``empty: False`` refuses a text of spaces only, as it refuses ``''``."""
 
     types_mapping: ClassVar[dict] = dict(cerberus.Validator.types_mapping)
     types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
     types_mapping["float"] = cerberus.TypeDefinition("float", (float, int), (bool,))
     types_mapping["number"] = cerberus.TypeDefinition("number", (int, float), (bool,))
     types_mapping["date"] = cerberus.TypeDefinition("date", (dt.date,), (dt.datetime,))
+
+    def _validate_empty(self, empty, field, value):
+        """{'type': 'boolean'}"""
+        if isinstance(value, str) and value and not value.strip():  # only spaces: as empty as ''
+            self._drop_remaining_rules("allowed", "forbidden", "items", "minlength", "maxlength", "regex", "check_with")
+            if not empty:
+                self._error(field, cerberus_errors.EMPTY_NOT_ALLOWED)
+            return
+        super()._validate_empty(empty, field, value)
 
     def _validate_regex(self, pattern, field, value):
         """{'type': 'string'}"""
