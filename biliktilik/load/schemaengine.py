@@ -224,8 +224,9 @@ def _finding(kind: str, document, file: str, error) -> Finding | None:
         return made(_("has {count} item(s); at most {maximum} expected").format(count=len(value), maximum=error.constraint))
     if rule == "regex":
         form = field_rule.get("meta", {}).get("format", error.constraint)
-        subject = _("the key {value}") if in_keys else "{value}"
-        return made((subject + _(" does not match the expected form {form}")).format(value=_describe(value), form=form))
+        text = (_("the key {value} does not match the expected form {form}") if in_keys
+                else _("{value} does not match the expected form {form}"))
+        return made(text.format(value=_describe(value), form=form))
     return made(_("breaks the schema rule '{rule}: {constraint}'").format(rule=rule, constraint=error.constraint))
 
 
