@@ -28,6 +28,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from biliktilik.model.certificates import canonical, certificate_facts, facts_hash
 from biliktilik.load.dataset import display_path
+from biliktilik.load.yamlload import LEDGER_LIMITS, load_text
 from biliktilik.files import folder_lock, write_atomically
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, sort_findings
 from biliktilik.model.ledger import LEDGER_FILE, ledger_entries, ledger_record  # noqa: F401 (ledger_record: callers)
@@ -361,11 +362,20 @@ def _entry_of(entries, number: str, ledger_file: str):
     raise IssueError(_("no certificate {number} in {ledger_file}").format(number=number, ledger_file=ledger_file))
 
 
-def _holder_of(ds, facts, entry, number: str):
-    """The listener who holds ``number`` now (by the ledger's reference), and its cohort record."""
+def _holder_of(ds, facts, entry, number: str, moved: bool = False):
+    """The listener who holds ``number`` now (by the ledger's reference), and its cohort record.
+
+    With ``moved``, a listener whose record was moved (to another cohort, or given another id)
+    after issuing is found by the number its certificate carries, when exactly one listener
+    carries it; a correction then records the new place (see :func:`correct`)."""
     ref = entry.get("listener")
     lf = facts.by_ref.get(ref)
     cert = lf.data.get("certificate") if lf else None
+    if (lf is None or not isinstance(cert, dict) or cert.get("number") != number) and moved:
+        holders = [other for other in facts.listeners
+                   if isinstance(other.data.get("certificate"), dict) and other.data["certificate"].get("number") == number]
+        if len(holders) == 1:
+            return holders[0]
     if lf is None or not isinstance(cert, dict) or cert.get("number") != number:
         raise IssueError(_("certificate {number} is not held by {ref} in the cohorts (the ledger says it was issued to {ref})").format(number=number, ref=ref))
     return lf
@@ -410,7 +420,9 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
     """Issue a corrected certificate for an edited record; the old one stays, marked replaced.
 
     The new certificate keeps the old one's issue date unless ``on`` is given, so a
-    correction does not extend the validity."""
+    correction does not extend the validity. A listener moved to another cohort (or given another
+    id) after issuing is found by the number on its certificate; the correction is then issued
+    to the listener where it stands now, and the old entry keeps the old place."""
     data_dir = Path(data_dir)
     checked = _checked(data_dir)
     ds, facts = checked.dataset, checked.facts
@@ -422,9 +434,9 @@ def correct(data_dir, number: str, on: dt.date | None = None, make_token=new_tok
         raise IssueError(_("certificate {number} was already replaced by {replaced_by}").format(number=number, replaced_by=entry['replaced_by']))
     if isinstance(entry.get("revoked"), dict):
         raise IssueError(_("certificate {number} is revoked; a revoked certificate is not corrected").format(number=number))
-    lf = _holder_of(ds, facts, entry, number)
+    lf = _holder_of(ds, facts, entry, number, moved=True)
     current = certificate_facts(lf, ds)
-    if current is not None and facts_hash(current) == entry.get("hash"):
+    if current is not None and facts_hash(current) == entry.get("hash") and lf.ref == entry.get("listener"):
         raise IssueError(_("nothing to correct: the facts of {number} are as issued; edit the record first").format(number=number))
     other = [f for f in checked.errors if f.file in (lf.cohort.file, ledger_file) and not f.code.startswith("ledger.")]
     if other:
@@ -462,12 +474,17 @@ class Renumbered:
 
 
 @_writes_data
-def renumber(data_dir, make_token=new_token) -> list[Renumbered]:
+def renumber(data_dir, make_token=new_token, keep: set | None = None) -> list[Renumbered]:
     """Repair the ledger after a merge of two branches that both issued certificates: every ledger
     entry whose registration number, token or status-list index an earlier entry (in file order)
     already uses gets a new one (the next serial of its organisation and year, a new random token,
     the next free index), in data/ledger.yaml and in the listener's certificate in its cohort, with
     the facts and hash of the entry recomputed. The earlier entry keeps its values.
+
+    ``keep``: the tokens of certificates that must keep their values whatever their place in the
+    file, e.g. those of the ledger on ``main`` (already published, see :func:`published_tokens`;
+    tokens, not numbers: after a merge both branches' certificates may carry the same number):
+    their entries are taken first, and a branch's own entry that clashes with one gives way.
 
     Only a certificate that nobody has seen yet may change its number: run this before the merged
     data is built and published. Raises IssueError when there is nothing to renumber or a
@@ -481,7 +498,9 @@ def renumber(data_dir, make_token=new_token) -> list[Renumbered]:
     keys = ("number", "token", "status_index")
     seen = {k: set() for k in keys}
     later = []
-    for e in entries:
+    keep = keep or set()
+    first = [e for e in entries if e.get("token") in keep]
+    for e in first + [e for e in entries if e.get("token") not in keep]:
         clash = [k for k in keys if e.get(k) is not None and e.get(k) in seen[k]]
         if clash:
             later.append((e, clash))
@@ -522,6 +541,95 @@ def renumber(data_dir, make_token=new_token) -> list[Renumbered]:
     for path, doc in docs.items():
         write_atomically(path, _dump_rt(doc))
     return done
+
+
+def published_tokens(text: str, file: str) -> set[str]:
+    """The tokens of the certificates of a ledger given as YAML text (e.g. main's, from
+    ``git show origin/main:data/ledger.yaml``) for :func:`renumber`'s ``keep``. Raises UsageError
+    with the first problem when the text is no ledger."""
+    findings: list = []
+    data = load_text(text, file, findings, LEDGER_LIMITS)
+    entries = data.get("certificates") if isinstance(data, dict) else None
+    if findings or not isinstance(entries, list):
+        problem = findings[0].text() if findings else f"{file}: expected a ledger (a mapping with 'certificates')"
+        raise UsageError(problem)
+    return {e["token"] for e in entries if isinstance(e, dict) and isinstance(e.get("token"), str)}
+
+
+_ENTRY_START = re.compile(r"^  - ")
+_ENTRY_TOKEN = re.compile(r"^(?:  - |    )token: ['\"]?([A-Za-z0-9_-]+)['\"]?\s*$", re.MULTILINE)
+
+
+def _ledger_blocks(text: str):
+    """(head, [(token, block)]) of a ledger's text as `issue` writes it: the lines before the first
+    entry, then each entry's lines (from its ``  - `` line to the next). None when an entry has no
+    token line (a ledger edited by hand into another layout)."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if _ENTRY_START.match(line)]
+    head = "".join(lines[: starts[0]] if starts else lines)
+    blocks = []
+    for n, start in enumerate(starts):
+        block = "".join(lines[start: starts[n + 1] if n + 1 < len(starts) else len(lines)])
+        if not block.endswith("\n"):
+            block += "\n"
+        found = _ENTRY_TOKEN.search(block)
+        if found is None:
+            return None
+        blocks.append((found.group(1), block))
+    return head, blocks
+
+
+def merge_ledger_texts(base: str, ours: str, theirs: str) -> str | None:
+    """A three-way merge of data/ledger.yaml that keeps every branch's certificates (the git merge
+    driver ``biliktilik merge-ledger``, see .gitattributes and the README's "After a merge").
+
+    Entries are told apart by their token (random, never reused). The result is ``ours`` with each
+    entry that only ``theirs`` changed taken from ``theirs``, then every entry that only ``theirs``
+    added, appended in its order, text for text. None (a conflict for git) when both changed the
+    same entry (or the lines above the entries) differently, or a text is not in the layout
+    `issue` writes. Numbers used twice afterwards are repaired by :func:`renumber`."""
+    parsed = [_ledger_blocks(t) for t in (base, ours, theirs)]
+    if any(p is None for p in parsed):
+        return None
+    (base_head, base_blocks), (our_head, our_blocks), (their_head, their_blocks) = parsed
+    base_by, their_by = dict(base_blocks), dict(their_blocks)
+    our_tokens = {t for t, _ in our_blocks}
+    head = _pick(base_head, our_head, their_head)
+    if head is None:
+        return None
+    out = [head if head.endswith("\n") or not head else head + "\n"]
+    for token, block in our_blocks:
+        if token in base_by and token in their_by:
+            block = _pick(base_by[token], block, their_by[token])
+            if block is None:
+                return None
+        out.append(block)
+    out.extend(block for token, block in their_blocks if token not in our_tokens and token not in base_by)
+    return "".join(out)
+
+
+def merge_ledger_files(base, ours, theirs) -> bool:
+    """git's merge driver: merge the three ledger files (``%O %A %B``) into ``ours`` (``%A``).
+    Returns False, leaving ``ours`` as it was, when :func:`merge_ledger_texts` finds a conflict.
+    Raises UsageError when a file cannot be read as UTF-8."""
+    try:
+        texts = [Path(p).read_text(encoding="utf-8") for p in (base, ours, theirs)]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read a ledger to merge: {getattr(exc, 'strerror', None) or exc}") from None
+    merged = merge_ledger_texts(*texts)
+    if merged is None:
+        return False
+    write_atomically(Path(ours), merged.encode("utf-8"))
+    return True
+
+
+def _pick(base, ours, theirs):
+    """The three-way choice for one piece of text: the side that changed it, or None when both did."""
+    if ours == theirs or theirs == base:
+        return ours
+    if ours == base:
+        return theirs
+    return None
 
 
 def issue_in_memory(ds, facts, make_token=new_token) -> list[dict]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 from biliktilik.i18n import _
 
 from biliktilik.progress import Progress
+
+from biliktilik.findings import UsageError
 
 
 def _date(text: str) -> dt.date:
@@ -46,7 +49,16 @@ def add_parsers(sub, add_data):
 
     p = sub.add_parser("renumber", help=_("after a merge: give certificates whose number, token or status index is used twice new ones (the later in the ledger)"))
     add_data(p)
+    p.add_argument("--keep", metavar="LEDGER", default=None,
+                   help="a ledger whose certificates keep their numbers (already published), e.g. "
+                        "`git show origin/main:data/ledger.yaml | biliktilik renumber --keep -`")
     p.set_defaults(run=cmd_renumber)
+
+    p = sub.add_parser("merge-ledger", help=_("git's merge driver for data/ledger.yaml: keeps both branches' certificates (set up once per clone, see the README)"))
+    p.add_argument("base", type=Path, help=_("%%O: the common ancestor's ledger"))
+    p.add_argument("ours", type=Path, help=_("%%A: this branch's ledger; the result is written here"))
+    p.add_argument("theirs", type=Path, help=_("%%B: the other branch's ledger"))
+    p.set_defaults(run=cmd_merge_ledger)
 
     p = sub.add_parser("verify", help=_("verify a certificate: signature by the issuer's did:web key, signed status, validity in Kazakhstan time; exit 0 only when VALID"))
     p.add_argument("credential", metavar="URL-OR-FILE",
@@ -80,12 +92,32 @@ def cmd_revoke(args) -> int:
 
 
 def cmd_renumber(args) -> int:
-    from biliktilik.issuing import renumber
+    from biliktilik.issuing import published_tokens, renumber
 
-    for r in renumber(args.data):
+    keep = None
+    if args.keep:
+        if args.keep == "-":
+            keep = published_tokens(sys.stdin.read(), "<stdin>")
+        else:
+            try:
+                text = Path(args.keep).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read the ledger {args.keep}: {getattr(exc, 'strerror', None) or exc}") from None
+            keep = published_tokens(text, args.keep)
+    for r in renumber(args.data, keep=keep):
         changed = ", ".join(f"{k} {r.old[k]} -> {r.new[k]}" for k in r.old if r.old[k] != r.new[k])
         print(f"{r.ref}: {changed}")
     return 0
+
+
+def cmd_merge_ledger(args) -> int:
+    from biliktilik.issuing import merge_ledger_files
+
+    if merge_ledger_files(args.base, args.ours, args.theirs):
+        return 0
+    print("biliktilik merge-ledger: both branches changed the same certificate in the ledger (or its header); "
+          "resolve it by hand, then `biliktilik validate`", file=sys.stderr)
+    return 1
 
 
 def cmd_correct(args) -> int:

@@ -16,20 +16,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from biliktilik import i18n
 from biliktilik.load import iin
 from biliktilik.load import schemas
 from biliktilik.files import write_atomically
 from biliktilik.findings import Finding
 from biliktilik.i18n import _
 from biliktilik.progress import QUIET, Progress
-from biliktilik.load.schemacheck import Checker
+from biliktilik.load import schemaengine
 from biliktilik.load.yamlload import LEDGER_LIMITS, LIMITS, Map, load_file, plain, position
-from biliktilik import i18n
 
 log = logging.getLogger(__name__)
 
-_CHECKERS = {kind: Checker(schema, kind) for kind, schema in schemas.SCHEMAS.items()}
-_CODE_FILES = ("load/schemas.py", "load/schemacheck.py", "load/yamlload.py", "load/dataset.py", "findings.py", "load/iin.py")
+_CODE_FILES = ("load/schemas.py", "load/schemacheck.py", "load/schemaengine.py", "i18n.py", "load/yamlload.py", "load/dataset.py", "findings.py", "load/iin.py")
 
 
 def _code_version() -> str:
@@ -143,7 +142,7 @@ def _parse_one(path: Path, kind: str, display: str):
     findings: list[Finding] = []
     data = load_file(path, display, findings, LEDGER_LIMITS if kind == "ledger" else LIMITS)
     if data is not None:
-        findings.extend(_CHECKERS[kind](data, display))
+        findings.extend(schemaengine.check(kind, data, display))
     sound = data is not None and not any(f.severity == "error" for f in findings)
     if data is not None:
         for check in FILE_CHECKS.get(kind, ()):
@@ -236,7 +235,8 @@ def _stamp(path: Path):
     ``os.utime`` can set back (git's index uses the same), the version of the parsing code and the
     message language (a cached file's findings are worded in it).
     A content hash would also catch a same-size edit whose mtime and ctime were both restored,
-    which needs root (changing the clock); it costs reading every file on each run."""
+    which needs root (changing the clock); it costs reading every file on each run. The message
+    language is part of it: the cached findings are worded in it (biliktilik.i18n)."""
     st = path.stat()
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION, i18n.current())
 

@@ -1,8 +1,8 @@
 """Cerberus schemas of every record kind. Unknown keys are errors everywhere.
 
-These are plain cerberus schemas: ``cerberus.Validator(SCHEMAS[kind])`` validates
-the same documents (see tests/test_schemas.py). The validator compiles them with
-:mod:`biliktilik.schemacheck` for speed and for line numbers.
+These are plain cerberus schemas, and cerberus validates with them at run time
+(:mod:`biliktilik.load.schemaengine`); a compiled predicate (:mod:`biliktilik.load.schemacheck`)
+spares it the documents it can tell are valid (see tests/test_schemas.py).
 """
 
 from __future__ import annotations

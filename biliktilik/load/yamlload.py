@@ -87,9 +87,23 @@ _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 
 
+# Keys whose values are free text (names, employers, positions, titles): a ' #' after such a plain
+# value starts a YAML comment, which silently cuts the text («Гимназия #3» -> «Гимназия»). Ids,
+# numbers and enumerations (`replaces: NIT-2025-0002  # sample correction`) may carry a comment.
+FREE_TEXT_KEYS = frozenset({
+    "surname", "given", "patronymic", "employer", "position", "name", "title", "title_ru", "kk", "ru",
+    "enterprise", "venue", "school", "area", "speciality", "subjects", "education", "address", "region",
+    "degree", "reason", "qualification", "duties", "skills", "head", "retake_reason", "summary", "aim",
+    "description", "term", "definition", "label", "printed", "citation", "evidence",
+})
+_COMMENT_AFTER = re.compile(r"[ \t]+#")
+
+
 class _Constructor:
-    def __init__(self, file: str, findings: list[Finding]):
+    def __init__(self, file: str, findings: list[Finding], text: str | None = None):
         self.file = file
+        self.text = text
+        self._lines = None
         self.findings = findings
         self.built: dict[int, object] = {}  # an alias (*name) gives the same object, as in PyYAML
         self.building: set[int] = set()
@@ -143,8 +157,30 @@ class _Constructor:
             km, vm = key_node.start_mark, value_node.start_mark
             key_at[key] = (km.line + 1, km.column + 1)
             value_at[key] = (vm.line + 1, vm.column + 1)
-            result[key] = self.build(value_node)
+            result[key] = value = self.build(value_node)
+            if (key in FREE_TEXT_KEYS and self.text is not None and isinstance(value_node, yaml.ScalarNode)
+                    and not value_node.style and isinstance(value, str)):
+                self._comment_after(value_node, key, value)
         return result
+
+    def _comment_after(self, node, key, value):
+        """yaml.comment-in-text: a comment follows a plain free-text value on its line."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        end = node.end_mark
+        if end.line >= len(self._lines):
+            return
+        rest = self._lines[end.line][end.column:]
+        found = _COMMENT_AFTER.match(rest)
+        if not found:
+            return
+        whole = (value + rest).rstrip()
+        example = "'" + whole.replace("'", "''") + "'"
+        self.findings.append(Finding(
+            self.file, end.line + 1, end.column + found.end(), "error", "yaml.comment-in-text",
+            _("the text after ' #' was read as a comment, so {key} is only '{value}'; put the value in quotes: "
+              "{key}: {example} (a comment of your own goes on a line of its own)").format(
+                key=key, value=value, example=example)))
 
     def scalar(self, node):
         tag, value = node.tag, node.value
@@ -284,6 +320,82 @@ def _codepoint(character) -> int:
     return character if isinstance(character, int) else ord(character[:1] or "\0")
 
 
+_KEY_LINE = re.compile(r"^( *)((?:- +)*)([^\s#'\"\[{][^:#]*?):(?: |$)")
+_NO_SPACE = re.compile(r"^ *(?:- +)*([^\s#:'\"\[{][^:#]*?):([^\s:/].*)$")
+
+
+def _key_column(line: str) -> int | None:
+    """The column (0-based) of the key of a ``key: value`` or ``- key: value`` line, else None."""
+    match = _KEY_LINE.match(line)
+    return len(match.group(1)) + len(match.group(2)) if match else None
+
+
+def explain_syntax(text: str, exc: yaml.MarkedYAMLError):
+    """The usual YAML mistakes in plain words: (code, line, column, message) or None.
+
+    - ``yaml.indentation``: a key indented more or less than the keys around it (libyaml says
+      "mapping values are not allowed here" or "did not find expected key/'-' indicator");
+    - ``yaml.colon-space``: ``seats:3`` (no space after the colon: YAML reads one text, no key);
+    - ``yaml.colon-in-value``: an unquoted value holding ': ' (``venue: Hall: A``);
+    - ``yaml.unclosed-quote``: a quote opened and never closed (named where it opens);
+    - ``yaml.comment-in-text``: `` #`` inside a flow mapping or list (``{surname: Ким #2}``),
+      which comments out its closing bracket.
+    Lines and columns are 1-based. Tabs and duplicate keys are told elsewhere (load_text)."""
+    problem, context = exc.problem or "", exc.context or ""
+    mark, started = exc.problem_mark, exc.context_mark
+    lines = text.splitlines()
+    if "quoted scalar" in context and started is not None:
+        return ("yaml.unclosed-quote", started.line + 1, started.column + 1,
+                _("the quote that opens here is never closed; close it at the end of the value "
+                  "(a quote inside the value is written twice: 'it''s')"))
+    if "could not find expected ':'" in problem and started is not None and started.line < len(lines):
+        bad = _NO_SPACE.match(lines[started.line])
+        if bad:
+            key, rest = bad.group(1), bad.group(2)
+            return ("yaml.colon-space", started.line + 1, started.column + 1,
+                    _("'{key}:{rest}' has no space after ':', so YAML does not see a key; write '{key}: {rest}'").format(
+                        key=key, rest=rest))
+    if "flow" in context and started is not None and started.line < len(lines):
+        hash_at = lines[started.line].find(" #", started.column)
+        if hash_at >= 0:
+            return ("yaml.comment-in-text", started.line + 1, hash_at + 2,
+                    _("' #' inside {{ }} or [ ] starts a comment that hides the rest of the line; "
+                      "put the value that holds '#' in quotes"))
+    if mark is None or mark.line >= len(lines):
+        return None
+    if not any(p in problem for p in ("mapping values are not allowed", "did not find expected key",
+                                        "did not find expected '-' indicator", "could not find expected ':'")):
+        return None
+    number = mark.line
+    line = lines[number]
+    here = _key_column(line)
+    if here is None and line.strip() and not line.lstrip().startswith("#"):
+        here = len(line) - len(line.lstrip(" "))
+    above = next((i for i in range(number - 1, -1, -1)
+                  if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+    if here is not None and above is not None:
+        then = _key_column(lines[above])
+        opens_block = lines[above].rstrip().endswith(":")
+        if then is not None and here != then and not (opens_block and here > then):
+            return ("yaml.indentation", number + 1, here + 1,
+                    _("this line is indented by {here} spaces but the line above by {then}: align it with the "
+                      "other keys of the same record (YAML reads the indentation as the structure)").format(
+                        here=here, then=then))
+    if "mapping values are not allowed" in problem:
+        key = _key_column(line)
+        if key is not None:
+            return ("yaml.colon-in-value", number + 1, mark.column + 1,
+                    _("the value of this line holds ': ', which YAML reads as a second key; put the value in quotes, "
+                      "e.g. {example}").format(example=_quoted_example(line)))
+    return None
+
+
+def _quoted_example(line: str) -> str:
+    match = _KEY_LINE.match(line)
+    key, value = line[: match.end()].strip(), line[match.end():].strip()
+    return f"{key} '{value.replace(chr(39), chr(39) * 2)}'"
+
+
 def load_text(text: str, file: str, findings: list[Finding], limits: Limits = LIMITS):
     """Parse one YAML document (YAML 1.1 as libyaml reads it) into Map/Seq/scalars with positions.
 
@@ -306,15 +418,18 @@ def load_text(text: str, file: str, findings: list[Finding], limits: Limits = LI
         problem = exc.problem or "invalid YAML"
         at_tab = mark is not None and 0 <= getattr(mark, "index", -1) < len(text) and text[mark.index] == "\t"
         if "tab" in problem or "\t" in problem or at_tab:
-            message = "tab character; YAML is indented with spaces only, replace the tab with spaces"
+            message = _("tab character; YAML is indented with spaces only, replace the tab with spaces")
         else:
+            explained = explain_syntax(text, exc)
+            if explained is not None:
+                code, line, col, message = explained
+                findings.append(Finding(file, line, col, "error", code, message))
+                return None
             message = _("invalid YAML: {problem}").format(problem=problem)
             if exc.context:
                 started = exc.context_mark
-                where = _(" started on line {value}").format(value=started.line + 1) if started and started.line + 1 != line else ""
+                where = _(" started on line {line}").format(line=started.line + 1) if started and started.line + 1 != line else ""
                 message += " ({context}{where})".format(context=exc.context, where=where)
-            if "mapping values are not allowed" in problem:
-                message += _("; put a value that contains ': ' in quotes")
         findings.append(Finding(file, line, col, "error", "yaml.syntax", message))
         return None
     except yaml.reader.ReaderError as exc:
@@ -331,7 +446,7 @@ def load_text(text: str, file: str, findings: list[Finding], limits: Limits = LI
         return None
     if not _measure(node, file, findings, limits):
         return None
-    return _Constructor(file, findings).build(node)
+    return _Constructor(file, findings, text).build(node)
 
 
 def load_file(path, display: str, findings: list[Finding], limits: Limits = LIMITS):

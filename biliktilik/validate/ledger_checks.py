@@ -246,7 +246,7 @@ def check(ds, facts) -> list[Finding]:
                                 _("the token of {number} differs from the one issued and recorded in the ledger").format(number=number)))
         if entry.get("listener") != lf.ref:
             out.append(_finding(cohort, cpath + ("number",), "ledger.holder",
-                                _("certificate {number} was issued to {listener}, not to {ref}").format(number=number, listener=entry.get('listener'), ref=lf.ref)))
+                                _("certificate {number} was issued to {listener}, not to {ref}; if the listener's record was moved here, record the move with `biliktilik correct --number {number}`, else undo the edit").format(number=number, listener=entry.get('listener'), ref=lf.ref)))
         if entry.get("replaced_by"):
             out.append(_finding(cohort, cpath + ("number",), "ledger.replaced",
                                 _("certificate {number} was replaced by {replaced_by}; the listener holds that one now").format(number=number, replaced_by=entry['replaced_by'])))
