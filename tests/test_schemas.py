@@ -69,14 +69,16 @@ def _valid(rule: dict, depth=0):
             options.append(_text(rule))
         elif t in ("integer", "number", "float"):
             lo, hi = rule.get("min"), rule.get("max")
-            ints = st.integers(min_value=int(lo) if lo is not None else -5, max_value=int(hi) if hi is not None else 500)
+            lo_i = int(lo) if lo is not None else -5
+            ints = st.integers(min_value=lo_i, max_value=int(hi) if hi is not None else max(500, lo_i + 500))
             if t == "integer":
                 options.append(ints)
             else:
                 options.append(st.one_of(ints, st.floats(min_value=lo if lo is not None else -5.0,
-                                                         max_value=hi if hi is not None else 500.0, allow_nan=False)))
+                                                         max_value=hi if hi is not None else max(500.0, lo_i + 500.0),
+                                                         allow_nan=False)))
         elif t == "boolean":
-            options.append(st.booleans())
+            options.append(st.sampled_from(rule["allowed"]) if "allowed" in rule else st.booleans())
         elif t == "date":
             options.append(st.dates(dt.date(2000, 1, 1), dt.date(2035, 12, 31)))
         elif t == "list":
