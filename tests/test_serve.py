@@ -191,7 +191,7 @@ def test_serve_both_languages_follows_edits_and_shows_errors(tmp_path):
 
         # Ctrl-C stops it cleanly
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(60) == 0
+        assert proc.wait(60) == 0, stderr.read_text()[-3000:]
         assert "Traceback" not in stderr.read_text()
     assert (real_site.stat().st_mtime_ns if real_site.exists() else None) == before  # the real site/ untouched
 
