@@ -230,7 +230,7 @@ def _finding(kind: str, document, file: str, error) -> Finding | None:
         form = field_rule.get("meta", {}).get("format", error.constraint)
         text = (_("the key {value} does not match the expected form {form}") if in_keys
                 else _("{value} does not match the expected form {form}"))
-        return made(text.format(value=_describe(value), form=form))
+        return made(text.format(value=_describe(value), form=_(form) if isinstance(form, str) else form))
     return made(_("breaks the schema rule '{rule}: {constraint}'").format(rule=rule, constraint=error.constraint))
 
 

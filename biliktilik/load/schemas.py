@@ -7,15 +7,17 @@ spares it the documents it can tell are valid (see tests/test_schemas.py).
 
 from __future__ import annotations
 
-ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*", "meta": {"format": "lower-case-id"}}
+from biliktilik.i18n import N_
+
+ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*", "meta": {"format": N_("lower-case-id")}}
 TEXT = {"type": "string", "empty": False}
 TEXTS = {"type": "list", "schema": TEXT}
 LANG = {"type": "string", "allowed": ["kk", "ru", "en"]}
 FORMATS = ["full_time", "distance", "blended", "one_week"]
 BILINGUAL = {"type": "dict", "schema": {"kk": {**TEXT, "required": True}, "ru": TEXT}}
 BILINGUAL_RU = {"type": "dict", "schema": {"kk": {**TEXT, "required": True}, "ru": {**TEXT, "required": True}}}
-SOURCE = {"type": "string", "regex": r"([a-z0-9-]+#)?[a-z0-9-]+", "meta": {"format": "[document#]anchor, e.g. p24-3"}}
-MONTH_DAY = {"type": "string", "regex": r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", "meta": {"format": "MM-DD"}}
+SOURCE = {"type": "string", "regex": r"([a-z0-9-]+#)?[a-z0-9-]+", "meta": {"format": N_("[document#]anchor, e.g. p24-3")}}
+MONTH_DAY = {"type": "string", "regex": r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", "meta": {"format": N_("MM-DD")}}
 
 
 def _rule(value_schema: dict) -> dict:
@@ -150,7 +152,7 @@ ORGANISATION = {
     "contacts": {"type": "dict", "schema": {  # the office's, never a person's (shown on public pages)
         "address": {**BILINGUAL, "required": True},
         "phone": {"type": "string", "regex": r"\+7(?:[ ()-]*\d){10}", "required": True,
-                  "meta": {"format": "+7 and 10 digits, e.g. +7 7172 55-01-20"}},
+                  "meta": {"format": N_("+7 and 10 digits, e.g. +7 7172 55-01-20")}},
         "email": {"type": "string", "regex": r"[^@\s]+@[^@\s]+\.[a-z]{2,}", "required": True},
         "hours": BILINGUAL,
     }},
@@ -271,7 +273,7 @@ PROGRAMME = {
     "approved": {"type": "date"},
 }
 
-IIN = {"type": "string", "regex": r"\d{12}", "meta": {"format": "12 digits"}}
+IIN = {"type": "string", "regex": r"\d{12}", "meta": {"format": N_("12 digits")}}
 
 LISTENER = {"type": "dict", "schema": {
     "id": {**ID, "required": True},
@@ -282,16 +284,16 @@ LISTENER = {"type": "dict", "schema": {
     "gender": {"type": "string", "allowed": ["f", "m"]},
     "employer": {**TEXT, "required": True},
     "position": {**TEXT, "required": True},
-    "phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": "a phone number"}},
-    "email": {"type": "string", "regex": r"[^@\s]+@[^@\s]+\.[^@\s]+", "meta": {"format": "an e-mail address"}},
+    "phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": N_("a phone number")}},
+    "email": {"type": "string", "regex": r"[^@\s]+@[^@\s]+\.[^@\s]+", "meta": {"format": N_("an e-mail address")}},
     "address": TEXT,
     "region": TEXT,
     "education": TEXT,
     "speciality": TEXT,
     "subjects": TEXT,
-    "work_phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": "a phone number"}},  # forms
+    "work_phone": {"type": "string", "regex": r"\+?[0-9 ()-]{7,20}", "meta": {"format": N_("a phone number")}},  # forms
     "degree": TEXT,  # academic degree, printed after the position on the Conservatory's application
-    "attendance": {"type": "number", "min": 0, "max": 1, "meta": {"hint": "a share of classes attended, e.g. 0.85"}},
+    "attendance": {"type": "number", "min": 0, "max": 1, "meta": {"hint": N_("a share of classes attended, e.g. 0.85")}},
     "final_test": {"type": "dict", "schema": {
         "score": {"type": "number", "min": 0, "required": True},
         "max": {"type": "number", "min": 1, "required": True}}},
@@ -302,8 +304,8 @@ LISTENER = {"type": "dict", "schema": {
         "date": {"type": "date", "required": True},
         "ground": {"type": "string", "allowed": EXPULSION_GROUNDS, "required": True},
         "reason": {**TEXT, "required": True},
-        "reimbursed": {"type": "integer", "min": 0, "meta": {"format": "tenge the listener paid back (Order 95 p. 27, KAZGUU 7.14)"}}}},
-    "retake_of": {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", "meta": {"format": "cohort-id/listener-id"}},
+        "reimbursed": {"type": "integer", "min": 0, "meta": {"format": N_("tenge the listener paid back (Order 95 p. 27, KAZGUU 7.14)")}}}},
+    "retake_of": {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", "meta": {"format": N_("cohort-id/listener-id")}},
     "retake_reason": TEXT,
     "internship": {"type": "dict", "schema": {
         "enterprise": {**TEXT, "required": True},
@@ -325,7 +327,7 @@ LISTENER = {"type": "dict", "schema": {
         "left": {"type": "dict", "schema": {
             "date": {"type": "date", "required": True},
             "initiative": {"type": "string", "allowed": ["employee", "employer", "employer_negative"], "required": True}}},
-        "repaid": {"type": "integer", "min": 0, "meta": {"format": "tenge paid back"}},
+        "repaid": {"type": "integer", "min": 0, "meta": {"format": N_("tenge paid back")}},
         "last_course": {"type": "dict", "schema": {
             "title": TEXT, "date": {"type": "date", "required": True}, "hours": {"type": "integer", "min": 1, "required": True}}},
     }},
@@ -336,7 +338,7 @@ LISTENER = {"type": "dict", "schema": {
             "description": TEXT, "evidence": TEXT}}}}},
     "certificate": {"type": "dict", "schema": {
         "number": {**TEXT, "required": True},
-        "token": {"type": "string", "regex": r"[A-Za-z0-9_-]{11,}", "required": True, "meta": {"format": "URL-safe token"}},
+        "token": {"type": "string", "regex": r"[A-Za-z0-9_-]{11,}", "required": True, "meta": {"format": N_("URL-safe token")}},
         "issued": {"type": "date", "required": True},
         "revoked": {"type": "dict", "schema": {"date": {"type": "date", "required": True}, "reason": {**TEXT, "required": True}}},
         "replaces": TEXT,
@@ -354,7 +356,7 @@ COHORT = {
     "start": {"type": "date", "required": True},
     "end": {"type": "date", "required": True},
     "application_deadline": {"type": "date"},
-    "fee": {"type": "integer", "min": 0, "meta": {"format": "tenge; absent: budget-funded, free for the teacher"}},
+    "fee": {"type": "integer", "min": 0, "meta": {"format": N_("tenge; absent: budget-funded, free for the teacher")}},
     "seats": {"type": "integer", "min": 1, "required": True},
     "city": BILINGUAL,
     "country": BILINGUAL,  # a course abroad: the country of study (Order 95, Annex 2)
@@ -370,17 +372,17 @@ COHORT = {
 }
 
 REGISTRATION_NUMBER = {"type": "string", "regex": r"[A-ZА-ЯӘҒҚҢӨҰҮҺІ0-9-]+-\d{4}-\d{4,}",
-                       "meta": {"format": "PREFIX-YEAR-SERIAL, e.g. NIT-2026-0007"}}
+                       "meta": {"format": N_("PREFIX-YEAR-SERIAL, e.g. NIT-2026-0007")}}
 
 # data/ledger.yaml: every certificate ever issued (see biliktilik.issuing, biliktilik.ledger_checks)
 LEDGER_ENTRY = {"type": "dict", "schema": {
     "number": {**REGISTRATION_NUMBER, "required": True},
-    "token": {"type": "string", "regex": r"[A-Za-z0-9_-]{11,}", "required": True, "meta": {"format": "URL-safe token"}},
+    "token": {"type": "string", "regex": r"[A-Za-z0-9_-]{11,}", "required": True, "meta": {"format": N_("URL-safe token")}},
     "listener": {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*", "required": True,
-                 "meta": {"format": "cohort-id/listener-id"}},
+                 "meta": {"format": N_("cohort-id/listener-id")}},
     "issued": {"type": "date", "required": True},
     "status_index": {"type": "integer", "min": 0, "required": True},
-    "hash": {"type": "string", "regex": r"[0-9a-f]{64}", "required": True, "meta": {"format": "64 hex digits (sha256)"}},
+    "hash": {"type": "string", "regex": r"[0-9a-f]{64}", "required": True, "meta": {"format": N_("64 hex digits (sha256)")}},
     "facts": {**TEXT, "required": True},
     "revoked": {"type": "dict", "schema": {"date": {"type": "date", "required": True}, "reason": {**TEXT, "required": True}}},
     "replaces": REGISTRATION_NUMBER,
