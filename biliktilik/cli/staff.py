@@ -89,7 +89,19 @@ def cmd_template(args) -> int:
 
     n = write_template(args.data, args.cohort, args.file)
     print(_("wrote {file} for cohort {cohort} ({n} listener(s) pre-filled)").format(file=args.file, cohort=args.cohort, n=n))
+    _warn_if_committable(args.file)
     return 0
+
+
+def _warn_if_committable(file: Path) -> None:
+    """A warning on stderr when the spreadsheet just written (personal data) is in a git work tree
+    and not ignored, so a `git add .` would commit it."""
+    from biliktilik.staff.scaffold import unignored_in_git
+
+    root = unignored_in_git(Path(file))
+    if root is not None:
+        print(_("warning: {file} holds personal data and git would commit it (it is inside {root} and not ignored): "
+                "keep it outside the repository or add it to .gitignore").format(file=file, root=root), file=sys.stderr)
 
 
 def cmd_export(args) -> int:
@@ -97,6 +109,7 @@ def cmd_export(args) -> int:
 
     n = export(args.data, args.cohort, args.file)
     print(_("wrote {file}: {n} listener(s) of cohort {cohort}").format(file=args.file, n=n, cohort=args.cohort))
+    _warn_if_committable(args.file)
     return 0
 
 
