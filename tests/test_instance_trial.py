@@ -180,6 +180,18 @@ def test_the_russian_pages_have_the_russian_site_name_in_chromium(instance, tmp_
     assert seen["ru"][0].endswith("- Центр педагогов") and seen["ru"][1] == "Центр педагогов", seen
     assert seen["kk"][0].endswith("- Педагогтер орталығы") and seen["kk"][1] == "Педагогтер орталығы", seen
 
+    # one warning (the modules no longer add up to the programme's hours): the summary says where to look
+    _cohort(instance)
+    programme = instance / "data" / "programmes" / "physics-72.yaml"
+    doc = yaml.safe_load(programme.read_text(encoding="utf-8"))
+    doc["thematic_plan"]["modules"][0]["hours"] = 70
+    programme.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    result = run("build", "--jobs", "1", "--no-cache", cwd=instance, env=key)
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.endswith("(1 warning; run 'biliktilik validate' to see it)"), summary
+    assert "programme.hours" in run("validate", cwd=instance).stdout
+
 
 def test_serve_in_an_instance_builds_its_preview_in_the_instances_cache(instance, tmp_path):
     from tests.test_serve import _free_port, _state, _wait

@@ -5,7 +5,8 @@ every page until a good build replaces them.
 How it works:
 
 - The site is built by the real pipeline (:func:`biliktilik.build.pipeline.build`) into a preview
-  folder (``<preview>/site`` and ``<preview>/print``, default ``.cache/serve/<data folder's hash>/``),
+  folder (``<preview>/site`` and ``<preview>/print``, default ``.cache/serve/<data folder's hash>/``
+  beside the mkdocs.yml that builds the data: an instance's own .cache/),
   never into the project's ``site/``, with ``site_url`` set to the preview's own address. Each build
   runs in a fresh process (a ``multiprocessing`` forkserver that imported the libraries once,
   ``PRELOAD``), so an edited template, label file or mkdocs.yml is read again, and it reuses the pipeline's caches (validation per file, the output
