@@ -200,9 +200,9 @@ def test_serve_in_an_instance_builds_its_preview_in_the_instances_cache(instance
     env = {**os.environ, "BILIKTILIK_LANG": "en", "BILIKTILIK_ISSUER_KEY_FILE": str(tmp_path / "inst-key.pem"),
            "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     before = set((ROOT / ".cache" / "serve").glob("*")) if (ROOT / ".cache" / "serve").is_dir() else set()
-    with open(tmp_path / "serve.err", "w+") as err:
+    with open(tmp_path / "serve.out", "w+") as out, open(tmp_path / "serve.err", "w+") as err:
         proc = subprocess.Popen([sys.executable, "-m", "biliktilik", "serve", "--port", str(port), "--no-pdf"],
-                                cwd=instance, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+                                cwd=instance, env=env, stdout=out, stderr=err, start_new_session=True)
         try:
             _wait("a good build", lambda: _state(f"http://127.0.0.1:{port}", "ok"), timeout=300, server=proc)
         finally:
@@ -213,6 +213,8 @@ def test_serve_in_an_instance_builds_its_preview_in_the_instances_cache(instance
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+    printed = (tmp_path / "serve.out").read_text(encoding="utf-8")
+    assert re.search(r"^built the preview in [\d.]+s \(no warnings\)$", printed, re.M), printed
     previews = list((instance / ".cache" / "serve").glob("*/site/index.html"))
     assert len(previews) == 1, list(instance.rglob("index.html"))[:5]
     after = set((ROOT / ".cache" / "serve").glob("*")) if (ROOT / ".cache" / "serve").is_dir() else set()

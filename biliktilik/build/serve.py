@@ -49,7 +49,7 @@ import jinja2
 from markupsafe import Markup
 
 from biliktilik.findings import BiliktilikError, Finding, InvalidData, UsageError, render, sort_findings
-from biliktilik.i18n import _
+from biliktilik.i18n import _, ngettext
 from biliktilik.project import CONFIG_FILE, LANGUAGES, ROOT, TEMPLATES, config_beside, labels
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,12 @@ class Preview:
 
     def _report(self, outcome: Outcome, seconds: float):
         if outcome.state == "ok":
-            print(_("built the preview in {seconds:.1f}s ({warnings} warning(s); 'biliktilik validate' lists them)")
-                  .format(seconds=seconds, warnings=outcome.warnings), flush=True)
+            if outcome.warnings:
+                print(ngettext("built the preview in {seconds:.1f}s ({warnings} warning; 'biliktilik validate' lists it)",
+                               "built the preview in {seconds:.1f}s ({warnings} warnings; 'biliktilik validate' lists them)",
+                               outcome.warnings).format(seconds=seconds, warnings=outcome.warnings), flush=True)
+            else:
+                print(_("built the preview in {seconds:.1f}s (no warnings)").format(seconds=seconds), flush=True)
             return
         errors = [f for f in outcome.findings if f.severity == "error"]
         if errors:  # the warnings do not stop a build: 'biliktilik validate' lists them
