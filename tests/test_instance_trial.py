@@ -283,3 +283,16 @@ def test_every_workflow_runs_commands_that_exist_and_installs_pinned_with_icu(pa
         assert steps.index(guard) < steps.index(software[0]) and "exit 1" in guard["run"]
     else:
         assert not software
+
+
+def test_the_next_line_init_prints_runs_as_written(tmp_path):
+    """init's last line is a shell command: pasted as it is, it validates and builds the instance."""
+    result = init(tmp_path)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith("next: cd "), line
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BILIKTILIK_ISSUER")}
+    done = subprocess.run(["bash", "-c", line.removeprefix("next: ")], cwd=tmp_path, capture_output=True, text=True,
+                          env={**env, "BILIKTILIK_LANG": "en"}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "0 error(s)" in done.stdout and (tmp_path / "inst" / "site" / ".well-known" / "did.json").is_file()

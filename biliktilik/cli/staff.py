@@ -4,6 +4,7 @@ errors are raised as BiliktilikError and turned into exit codes there."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -212,6 +213,21 @@ def cmd_init(args) -> int:
                                                   git=_(" (a git repository)") if made.git else ""))
     print(_("the private signing key is {key} (mode 0600, NOT in the repository): put it in the secret "
             "BILIKTILIK_ISSUER_KEY and keep a copy offline").format(key=made.key_file))
-    print(_("next: cd {dir} && biliktilik validate && BILIKTILIK_ISSUER_KEY_FILE={key} biliktilik build").format(
-        dir=made.root, key=made.key_file))
+    cmd = _this_command()
+    print(_("next: cd {dir} && {cmd} validate && BILIKTILIK_ISSUER_KEY_FILE={key} {cmd} build").format(
+        dir=shlex.quote(str(made.root)), key=shlex.quote(str(made.key_file)), cmd=cmd))
     return 0
+
+
+def _this_command() -> str:
+    """How to run this biliktilik again from a shell: ``biliktilik`` when that name on PATH is this
+    program, else its full path (e.g. ``/path/.venv/bin/biliktilik``), or ``python -m biliktilik``."""
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "biliktilik" and argv0.is_file():
+        on_path = shutil.which("biliktilik")
+        if on_path and Path(on_path).resolve() == argv0.resolve():
+            return "biliktilik"
+        return shlex.quote(str(argv0.absolute()))
+    return f"{shlex.quote(sys.executable)} -m biliktilik"
