@@ -448,7 +448,7 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
 
 def files(ctx):
     certs = collect(ctx.dataset, ctx.facts)
-    issuer = signing.load_issuer()
+    issuer = signing.load_issuer(root=ctx.root, site_url=ctx.site_url)
     # the key file of the instance being built (content/issuer-keys.yaml beside its mkdocs.yml)
     key_file = os.environ.get(signing.ENV_KEYS_FILE) or issuer_keys_file(ctx.root)
     publish(certs, ctx.site_url, issuer, ctx.site, workers=getattr(ctx, "jobs", None),

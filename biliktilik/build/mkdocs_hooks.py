@@ -68,6 +68,9 @@ def on_config(config):
     if lang in PERMALINK_TITLE:
         toc["permalink_title"] = PERMALINK_TITLE[lang]
         config.site_description = SITE_DESCRIPTION[lang]  # the pages' meta description in their language
+    names = (config.extra or {}).get("site_names")  # the site's name per language (an instance's kk/ru names)
+    if isinstance(names, dict) and isinstance(names.get(lang), str) and names[lang].strip():
+        config.site_name = names[lang].strip()
     return config
 
 

@@ -5,7 +5,8 @@ every page until a good build replaces them.
 How it works:
 
 - The site is built by the real pipeline (:func:`biliktilik.build.pipeline.build`) into a preview
-  folder (``<preview>/site`` and ``<preview>/print``, default ``.cache/serve/<data folder's hash>/``),
+  folder (``<preview>/site`` and ``<preview>/print``, default ``.cache/serve/<data folder's hash>/``
+  beside the mkdocs.yml that builds the data: an instance's own .cache/),
   never into the project's ``site/``, with ``site_url`` set to the preview's own address. Each build
   runs in a fresh process (a ``multiprocessing`` forkserver that imported the libraries once,
   ``PRELOAD``), so an edited template, label file or mkdocs.yml is read again, and it reuses the pipeline's caches (validation per file, the output
@@ -34,6 +35,7 @@ import mimetypes
 import multiprocessing
 import os
 import posixpath
+import re
 import signal
 import sys
 import threading
@@ -47,8 +49,8 @@ import jinja2
 from markupsafe import Markup
 
 from biliktilik.findings import BiliktilikError, Finding, InvalidData, UsageError, render, sort_findings
-from biliktilik.i18n import _
-from biliktilik.project import CONFIG_FILE, LANGUAGES, ROOT, TEMPLATES, labels
+from biliktilik.i18n import _, ngettext
+from biliktilik.project import CONFIG_FILE, LANGUAGES, ROOT, TEMPLATES, config_beside, labels
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,9 @@ DEBOUNCE = 0.4  # seconds without a new event before a rebuild starts
 VERSION_PATH = "/__biliktilik/version"
 SCRIPT_PATH = "/__biliktilik/reload.js"
 BANNER_LINES = 50  # errors listed on the page; the terminal has them all
-IGNORED_SUFFIXES = (".swp", ".swx", ".tmp", "~", ".pyc")
+# Editors' and tools' temporary files, not edits: `sed -i`'s sedXXXXXX, Emacs' lock .#name, Vim's
+# write test 4913 (and 4913+123n), gedit's .goutputstream-XXXXXX, swap and backup files.
+IGNORED_NAMES = re.compile(r"sed[A-Za-z0-9]{6}|\.#.*|4913|[0-9]{4,5}|\.goutputstream-.*|.*(\.sw[a-p]|\.swx|\.tmp|~|\.pyc)")
 IGNORED_EVENTS = ("opened", "closed_no_write")
 
 
@@ -115,9 +119,11 @@ def _context():
 
 def preview_folder(data: Path) -> Path:
     """The default preview folder of a data folder: ``.cache/serve/<sha256 of its path, 12 hex>/``
-    in the project (git ignores ``.cache/``)."""
+    beside the ``mkdocs.yml`` that builds it (:func:`biliktilik.project.config_beside`): an
+    instance's own ``.cache/``, this checkout's for the sample data. Both .gitignore files leave
+    out ``.cache/``."""
     digest = hashlib.sha256(str(Path(data).resolve()).encode("utf-8")).hexdigest()[:12]
-    return ROOT / ".cache" / "serve" / digest
+    return config_beside(data).resolve().parent / ".cache" / "serve" / digest
 
 
 class Preview:
@@ -174,8 +180,12 @@ class Preview:
 
     def _report(self, outcome: Outcome, seconds: float):
         if outcome.state == "ok":
-            print(_("built the preview in {seconds:.1f}s ({warnings} warning(s); 'biliktilik validate' lists them)")
-                  .format(seconds=seconds, warnings=outcome.warnings), flush=True)
+            if outcome.warnings:
+                print(ngettext("built the preview in {seconds:.1f}s ({warnings} warning; 'biliktilik validate' lists it)",
+                               "built the preview in {seconds:.1f}s ({warnings} warnings; 'biliktilik validate' lists them)",
+                               outcome.warnings).format(seconds=seconds, warnings=outcome.warnings), flush=True)
+            else:
+                print(_("built the preview in {seconds:.1f}s (no warnings)").format(seconds=seconds), flush=True)
             return
         errors = [f for f in outcome.findings if f.severity == "error"]
         if errors:  # the warnings do not stop a build: 'biliktilik validate' lists them
@@ -332,6 +342,12 @@ def make_server(preview: Preview, host: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
+def is_temporary(path: str) -> bool:
+    """True for a file an editor or tool writes and removes while saving (:data:`IGNORED_NAMES`) and
+    for anything under ``__pycache__``: a change to it is no edit and starts no rebuild."""
+    return "__pycache__" in path or IGNORED_NAMES.fullmatch(Path(path).name) is not None
+
+
 class _Changes:
     """watchdog's event handler: remembers that something changed, and the first path."""
 
@@ -348,8 +364,7 @@ class _Changes:
         if self.files is not None:
             if not any(Path(p) in self.files for p in paths):
                 return
-        elif all(p.endswith(IGNORED_SUFFIXES) or "__pycache__" in p or Path(p).name.startswith(".#")
-                 for p in paths):
+        elif all(is_temporary(p) for p in paths):
             return
         if event.is_directory and event.event_type == "modified":
             return  # a file inside changed: its own event follows
@@ -391,7 +406,8 @@ def serve(data: Path, host: str = "127.0.0.1", port: int = 8000, folder: Path | 
     if not data.is_dir():
         raise UsageError(_("{data}: no such data folder").format(data=data))
     folder = Path(folder) if folder else preview_folder(data)
-    if (folder / "site").resolve() in {(ROOT / "site").resolve(), (Path.cwd() / "site").resolve()}:
+    if (folder / "site").resolve() in {(ROOT / "site").resolve(), (Path.cwd() / "site").resolve(),
+                                       (config_beside(data).resolve().parent / "site").resolve()}:
         raise UsageError(_("--preview {folder}: the preview would replace the real site/; choose another folder")
                          .format(folder=folder))
     folder.mkdir(parents=True, exist_ok=True)
@@ -405,7 +421,7 @@ def serve(data: Path, host: str = "127.0.0.1", port: int = 8000, folder: Path | 
     observer = None
     try:
         thread.start()
-        observer, changes, config_changes = watch(data)
+        observer, changes, config_changes = watch(data, config_beside(data))
         print(_("serving {kk} (kk) and {ru}ru/ (ru); watching {data}/, content/, templates/ and mkdocs.yml; "
                 "Ctrl-C stops").format(kk=base, ru=base, data=data), flush=True)
         print(_("building the preview in {folder}").format(folder=folder), flush=True)

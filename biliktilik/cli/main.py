@@ -12,7 +12,7 @@ from pathlib import Path
 
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render, summary_markdown
 from biliktilik import i18n
-from biliktilik.i18n import _
+from biliktilik.i18n import _, ngettext
 from biliktilik.progress import Progress, configure_logging
 
 log = logging.getLogger("biliktilik")
@@ -124,7 +124,14 @@ def cmd_build(args) -> int:
         print(_("build refused: {exc}; {site}/ was left as it was").format(exc=exc, site=args.site), file=sys.stderr)
         return 1
     warnings = [f for f in checked.findings if f.severity == "warning"]
-    print(_("built {site}/ and {print_dir}/ in {value:.1f}s ({count} warning(s); run 'biliktilik validate' to see them)").format(site=args.site, print_dir=args.print_dir, value=time.perf_counter() - started, count=len(warnings)))
+    seconds = time.perf_counter() - started
+    if warnings:
+        print(ngettext("built {site}/ and {print_dir}/ in {value:.1f}s ({count} warning; run 'biliktilik validate' to see it)",
+                       "built {site}/ and {print_dir}/ in {value:.1f}s ({count} warnings; run 'biliktilik validate' to see them)",
+                       len(warnings)).format(site=args.site, print_dir=args.print_dir, value=seconds, count=len(warnings)))
+    else:
+        print(_("built {site}/ and {print_dir}/ in {value:.1f}s (no warnings)").format(
+            site=args.site, print_dir=args.print_dir, value=seconds))
     return 0
 
 

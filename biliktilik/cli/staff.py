@@ -4,6 +4,7 @@ errors are raised as BiliktilikError and turned into exit codes there."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -89,7 +90,19 @@ def cmd_template(args) -> int:
 
     n = write_template(args.data, args.cohort, args.file)
     print(_("wrote {file} for cohort {cohort} ({n} listener(s) pre-filled)").format(file=args.file, cohort=args.cohort, n=n))
+    _warn_if_committable(args.file)
     return 0
+
+
+def _warn_if_committable(file: Path) -> None:
+    """A warning on stderr when the spreadsheet just written (personal data) is in a git work tree
+    and not ignored, so a `git add .` would commit it."""
+    from biliktilik.staff.scaffold import unignored_in_git
+
+    root = unignored_in_git(Path(file))
+    if root is not None:
+        print(_("warning: {file} holds personal data and git would commit it (it is inside {root} and not ignored): "
+                "keep it outside the repository or add it to .gitignore").format(file=file, root=root), file=sys.stderr)
 
 
 def cmd_export(args) -> int:
@@ -97,6 +110,7 @@ def cmd_export(args) -> int:
 
     n = export(args.data, args.cohort, args.file)
     print(_("wrote {file}: {n} listener(s) of cohort {cohort}").format(file=args.file, n=n, cohort=args.cohort))
+    _warn_if_committable(args.file)
     return 0
 
 
@@ -199,6 +213,21 @@ def cmd_init(args) -> int:
                                                   git=_(" (a git repository)") if made.git else ""))
     print(_("the private signing key is {key} (mode 0600, NOT in the repository): put it in the secret "
             "BILIKTILIK_ISSUER_KEY and keep a copy offline").format(key=made.key_file))
-    print(_("next: cd {dir} && biliktilik validate && BILIKTILIK_ISSUER_KEY_FILE={key} biliktilik build").format(
-        dir=made.root, key=made.key_file))
+    cmd = _this_command()
+    print(_("next: cd {dir} && {cmd} validate && BILIKTILIK_ISSUER_KEY_FILE={key} {cmd} build").format(
+        dir=shlex.quote(str(made.root)), key=shlex.quote(str(made.key_file)), cmd=cmd))
     return 0
+
+
+def _this_command() -> str:
+    """How to run this biliktilik again from a shell: ``biliktilik`` when that name on PATH is this
+    program, else its full path (e.g. ``/path/.venv/bin/biliktilik``), or ``python -m biliktilik``."""
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "biliktilik" and argv0.is_file():
+        on_path = shutil.which("biliktilik")
+        if on_path and Path(on_path).resolve() == argv0.resolve():
+            return "biliktilik"
+        return shlex.quote(str(argv0.absolute()))
+    return f"{shlex.quote(sys.executable)} -m biliktilik"

@@ -140,8 +140,26 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def load_issuer(environ=None) -> Issuer:
-    """The issuer key: from the environment, else the DEMO key (with a warning)."""
+def default_key_file(host: str, environ=None) -> Path:
+    """Where ``biliktilik init`` puts an instance's private key by default:
+    ``$XDG_CONFIG_HOME/biliktilik/keys/<host>-key-1.pem`` (``~/.config`` without XDG_CONFIG_HOME),
+    outside any repository. ``host``: the site's host in ASCII (did:web:<host>)."""
+    env = os.environ if environ is None else environ
+    base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "biliktilik" / "keys" / f"{host}-key-1.pem"
+
+
+def _is_sample(root: Path | None) -> bool:
+    return root is None or Path(root).resolve() == ROOT.resolve()
+
+
+def load_issuer(environ=None, *, root: Path | None = None, site_url: str | None = None) -> Issuer:
+    """The issuer key: ``$BILIKTILIK_ISSUER_KEY`` (PEM or 32 raw bytes in base64), else the PEM file
+    ``$BILIKTILIK_ISSUER_KEY_FILE`` (outside this checkout), else, for the sample data only, the DEMO
+    key with a warning. ``root``: the folder of the ``mkdocs.yml`` being built (None: this checkout);
+    an instance made by ``biliktilik init`` (``root`` is not this checkout) never falls back to the
+    DEMO key: BuildError, one line, naming the variable and the default key file for ``site_url``'s
+    host. BuildError as well for a key that cannot be read or is not Ed25519 (RFC 8037)."""
     env = os.environ if environ is None else environ
     if env.get(ENV_KEY):
         return Issuer(_parse_key(env[ENV_KEY], f"${ENV_KEY}"), False, f"${ENV_KEY}")
@@ -154,6 +172,11 @@ def load_issuer(environ=None) -> Issuer:
         except (OSError, UnicodeDecodeError) as exc:
             raise BuildError(_("cannot read the issuer key file {path}: {exc}").format(path=path, exc=exc)) from None
         return Issuer(_parse_key(text, str(path)), path.resolve() == DEMO_KEY_FILE.resolve(), str(path))
+    if not _is_sample(root):
+        host = urlsplit(site_url or "").hostname or "<host>"
+        raise BuildError(_("no issuer key: this instance signs with its own key. Set {env_key_file}=<the key file "
+                           "'biliktilik init' printed> (by default {path}), or the key itself in ${env_key}").format(
+                               env_key_file=ENV_KEY_FILE, path=default_key_file(host, env), env_key=ENV_KEY))
     log.warning("signing with the DEMO issuer key %s: fine for the sample data, never for real certificates "
                 "(set %s or %s)", DEMO_KEY_FILE.relative_to(ROOT), ENV_KEY, ENV_KEY_FILE)
     return Issuer(_parse_key(DEMO_KEY_FILE.read_text(encoding="ascii"), "the DEMO key"), True, "DEMO key")

@@ -34,7 +34,7 @@ from biliktilik.i18n import _
 from biliktilik.issuing import DATA_LOCK_WAIT
 from biliktilik.load import schemas
 from biliktilik.load.dataset import Dataset, load_dataset
-from biliktilik.project import CONTENT, DATA, SCAFFOLD
+from biliktilik.project import CONTENT, DATA, ROOT, SCAFFOLD
 
 KINDS = ("organisation", "programme", "cohort")
 FOLDER = {kind: folder for folder, kind in schemas.FOLDERS.items()}  # organisation -> organisations
@@ -250,9 +250,43 @@ def check_domain(domain: str, option: str = "--issuer-domain") -> str:
 
 def default_key_file(host: str) -> Path:
     """Where ``init`` puts the new private key by default: ``$XDG_CONFIG_HOME/biliktilik/keys/
-    <host>-key-1.pem`` (``~/.config`` without XDG_CONFIG_HOME), outside any repository."""
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "biliktilik" / "keys" / f"{host}-key-1.pem"
+    <host>-key-1.pem`` (``~/.config`` without XDG_CONFIG_HOME), outside any repository
+    (:func:`biliktilik.model.credentials.default_key_file`, which the build's error names too)."""
+    from biliktilik.model.credentials import default_key_file as where
+
+    return where(host)
+
+
+def git_init(target: Path) -> bool:
+    """``git init`` in ``target`` with the branch ``main`` (the branch the workflows publish), by
+    ``--initial-branch`` (git 2.28+), else by pointing HEAD at refs/heads/main (older git). False
+    when git is not installed or fails."""
+    if shutil.which("git") is None:
+        return False
+    done = subprocess.run(["git", "init", "-q", "--initial-branch=main", str(target)], capture_output=True, check=False)
+    if done.returncode != 0:  # git before 2.28 has no --initial-branch
+        done = subprocess.run(["git", "init", "-q", str(target)], capture_output=True, check=False)
+        if done.returncode != 0:
+            return False
+        subprocess.run(["git", "-C", str(target), "symbolic-ref", "HEAD", "refs/heads/main"], capture_output=True,
+                       check=False)
+    return True
+
+
+def unignored_in_git(path: Path) -> Path | None:
+    """The root of the git work tree ``path`` lies in when git would take the file up (it is
+    not ignored by any .gitignore): a spreadsheet of listeners (personal data) about to be
+    committed. None when it is ignored, outside any work tree, or git is not installed."""
+    path = Path(path).absolute()
+    if shutil.which("git") is None or not path.parent.is_dir():
+        return None
+    top = subprocess.run(["git", "-C", str(path.parent), "rev-parse", "--show-toplevel"], capture_output=True,
+                         text=True, check=False)
+    if top.returncode != 0:
+        return None
+    ignored = subprocess.run(["git", "-C", str(path.parent), "check-ignore", "-q", "--", path.name],
+                             capture_output=True, check=False)
+    return Path(top.stdout.strip()) if ignored.returncode == 1 else None
 
 
 @dataclass(frozen=True)
@@ -349,7 +383,7 @@ def init_instance(target: Path, *, site_url: str, issuer_domain: str | None, org
     try:
         env = _env()
         common = {"site_url": site_url, "host": host, "organisation": organisation, "name_kk": name_kk.strip(),
-                  "name_ru": name_ru.strip(), "site_name": name_kk.strip(), "repo_url": repo_url}
+                  "name_ru": name_ru.strip(), "repo_url": repo_url}
 
         def put(rel: str, text: str):
             write_atomically(work / rel, text)
@@ -357,6 +391,9 @@ def init_instance(target: Path, *, site_url: str, issuer_domain: str | None, org
         put("mkdocs.yml", env.get_template("instance/mkdocs.yml.j2").render(**common))
         put("README.md", env.get_template("instance/README.md.j2").render(**common))
         put(".gitignore", (SCAFFOLD / "instance" / "gitignore").read_text(encoding="utf-8"))
+        put(".pre-commit-config.yaml", (SCAFFOLD / "instance" / "pre-commit-config.yaml").read_text(encoding="utf-8"))
+        if (ROOT / ".gitattributes").is_file():  # merge drivers and line endings, as this repository's
+            put(".gitattributes", (ROOT / ".gitattributes").read_text(encoding="utf-8"))
         for name in ("validate.yml", "publish.yml"):
             put(f".github/workflows/{name}", (SCAFFOLD / "instance" / "workflows" / name).read_text(encoding="utf-8"))
         for lang in ("kk", "ru"):
@@ -387,6 +424,4 @@ def init_instance(target: Path, *, site_url: str, issuer_domain: str | None, org
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    git = shutil.which("git") is not None and subprocess.run(
-        ["git", "init", "-q", str(target)], capture_output=True, check=False).returncode == 0
-    return Instance(target, site_url, key_file, git)
+    return Instance(target, site_url, key_file, git_init(target))
