@@ -171,11 +171,15 @@ def _store(cache: Path | None, key: str | None, data: bytes):
 
 
 def pdf_cache(ctx) -> Path | None:
-    """The build's PDF cache: beside the validation cache of the data folder (none when caching is off)."""
+    """The build's PDF cache: ``pdf/`` in the build's output cache (``build --cache``), else beside
+    the validation cache of the data folder; None with ``build --no-cache`` (``ctx.cache`` None in a
+    build's context) or BILIKTILIK_NO_PDF_CACHE."""
     from biliktilik.load.dataset import default_cache_dir
 
     if os.environ.get("BILIKTILIK_NO_PDF_CACHE"):
         return None
+    if hasattr(ctx, "cache"):
+        return None if ctx.cache is None else ctx.cache.folder / "pdf"
     return default_cache_dir(ctx.dataset.root) / "pdf"
 
 
