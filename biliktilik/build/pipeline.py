@@ -254,6 +254,85 @@ def _merge_into(site: Output, folder: Path, under: str):
         site.written.add(rel)
 
 
+# The generators' files() in two forked "lanes" beside each other (and beside MkDocs).
+LANES = (("certificate_pdfs", "form_pdfs"), ("verification_pages", "check_pages", "report_files"))
+
+
+def _lane_child(ctx: Context, gens, conn):
+    site0, print0 = set(ctx.site.written), set(ctx.print.written)
+    progress = Progress(enabled=False)  # bars belong to the parent's terminal; stage times are logged
+    ctx.progress = progress
+    try:
+        for gen in gens:
+            log.info("files: %s", gen.__name__)
+            with progress.stage(gen.__name__.rsplit(".", 1)[-1]):
+                gen.files(ctx)
+        conn.send(("ok", (sorted(ctx.site.written - site0), sorted(ctx.print.written - print0), progress.timings)))
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+        try:
+            conn.send(("error", exc))
+        except Exception:  # noqa: BLE001 - not picklable
+            conn.send(("error", BuildError(f"{exc.__class__.__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+def run_generators(ctx: Context, generators):
+    """Every generator's ``files(ctx)``: with ``ctx.jobs`` > 1 in two forked processes (``LANES``:
+    the certificate PDFs and forms in one, the verification pages, check files and reports in the
+    other; each generator still shares its many outputs among ``ctx.jobs`` workers), so that no
+    stage waits for another on one core; the files each lane wrote are recorded in the parent's
+    outputs (a file two generators write is a BuildError). With one job, or without fork, one after
+    the other in this process. Raises what a generator raised (BuildError, OSError)."""
+    import multiprocessing
+
+    gens = [g for g in generators if hasattr(g, "files")]
+    if ctx.jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for gen in gens:
+            log.info("files: %s", gen.__name__)
+            with ctx.progress.stage(gen.__name__.rsplit(".", 1)[-1]):
+                gen.files(ctx)
+        return
+    short = {g.__name__.rsplit(".", 1)[-1]: g for g in gens}
+    lanes = [[short.pop(n) for n in lane if n in short] for lane in LANES]
+    lanes[-1] += list(short.values())  # a generator LANES does not name: the last lane
+    fork = multiprocessing.get_context("fork")
+    runs = []
+    try:
+        for lane in (l for l in lanes if l):
+            here, there = fork.Pipe(duplex=False)
+            proc = fork.Process(target=_lane_child, args=(ctx, lane, there), name="lane")
+            proc.start()
+            there.close()
+            runs.append((lane, proc, here))
+        results = []
+        with ctx.progress.stage("generators", total=len(runs)) as advance:
+            for lane, proc, conn in runs:
+                try:
+                    results.append(conn.recv())
+                except EOFError:
+                    results.append(("error", BuildError(
+                        f"{', '.join(g.__name__ for g in lane)}: the process stopped (exit code {proc.exitcode})")))
+                proc.join()
+                advance()
+        for status, value in results:
+            if status == "error":
+                raise value
+        for _, (site_rels, print_rels, timings) in results:
+            for out, rels in ((ctx.site, site_rels), (ctx.print, print_rels)):
+                for rel in rels:
+                    if rel in out.written:
+                        raise BuildError(f"two outputs want the same file {out.name}/{rel}")
+                    out.written.add(rel)
+            ctx.progress.timings += timings
+    finally:
+        for _, proc, conn in runs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            conn.close()
+
+
 def _nav_for(nav, lang):
     return nav  # the generated docs of every language share one layout
 
@@ -358,11 +437,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
         if not mkdocs.parallel:
             mkdocs.finish()
             site.adopt(site.root)
-        for gen in GENERATORS:
-            if hasattr(gen, "files"):
-                log.info("files: %s", gen.__name__)
-                with progress.stage(gen.__name__.rsplit(".", 1)[-1]):
-                    gen.files(ctx)
+        run_generators(ctx, GENERATORS)
         if mkdocs.parallel:
             mkdocs.finish()
     except BaseException as exc:
