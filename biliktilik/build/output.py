@@ -231,10 +231,12 @@ def _fsync_folder(folder: Path):
         os.close(fd)
 
 
-def recover(targets: list[Path], journal: Path) -> str | None:
+def recover(targets: list[Path], journal: Path, previous: bool = True) -> str | None:
     """Bring ``targets`` (site/, print/) to a whole state after a build that was killed: complete a
-    committed publication (journal present), else delete staging folders a killed build left.
-    Call it holding the build lock. Returns what was done, for the log, or None."""
+    committed publication (journal present), else delete staging folders a killed build left, and
+    (``previous``) the previous outputs a build kept for ``sweep_previous`` (a build sweeps those
+    itself, in the background). Call it holding the build lock. Returns what was done, for the
+    log, or None."""
     done = None
     if journal.exists():
         try:
@@ -259,4 +261,7 @@ def recover(targets: list[Path], journal: Path) -> str | None:
         for leftover in target.parent.glob(f".{target.name}.building-*"):
             shutil.rmtree(leftover, ignore_errors=True)
             done = done or "removed the staging folders of a stopped build"
+        if previous:
+            for old in target.parent.glob(_previous_name(target) + "*"):
+                shutil.rmtree(old, ignore_errors=True)
     return done

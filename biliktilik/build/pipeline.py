@@ -147,7 +147,22 @@ def mkdocs_site(ctx: Context, lang: str, config_file: Path, strict: bool, site_d
     return False
 
 
-def _mkdocs_child(ctx: Context, lang: str, config_file: Path, strict: bool, folder: Path, conn):
+def _die_with_parent(parent: int):
+    """In a forked child of the build: die when the build dies (Linux PR_SET_PDEATHSIG), so that a
+    build killed with SIGKILL leaves no process writing into the staging folders recover() deletes."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the build died before prctl
+        os._exit(1)
+
+
+def _mkdocs_child(ctx: Context, lang: str, config_file: Path, strict: bool, folder: Path, conn, parent: int):
+    _die_with_parent(parent)
     try:
         conn.send(("ok", mkdocs_site(ctx, lang, config_file, strict, folder)))
     except BuildError as exc:
@@ -180,7 +195,7 @@ class _MkdocsRuns:
                                            dir=ctx.site.target.parent))
             os.chmod(folder, os.stat(ctx.site.root).st_mode & 0o777)  # ru/ moves whole into the site: readable
             here, there = fork.Pipe(duplex=False)
-            proc = fork.Process(target=_mkdocs_child, args=(ctx, lang, config_file, strict, folder, there),
+            proc = fork.Process(target=_mkdocs_child, args=(ctx, lang, config_file, strict, folder, there, os.getpid()),
                                 name=f"mkdocs-{lang}", daemon=True)
             proc.start()
             there.close()
@@ -258,7 +273,8 @@ def _merge_into(site: Output, folder: Path, under: str):
 LANES = (("certificate_pdfs", "form_pdfs"), ("verification_pages", "check_pages", "report_files"))
 
 
-def _lane_child(ctx: Context, gens, conn):
+def _lane_child(ctx: Context, gens, conn, parent: int):
+    _die_with_parent(parent)
     site0, print0 = set(ctx.site.written), set(ctx.print.written)
     progress = Progress(enabled=False)  # bars belong to the parent's terminal; stage times are logged
     ctx.progress = progress
@@ -301,7 +317,7 @@ def run_generators(ctx: Context, generators):
     try:
         for lane in (l for l in lanes if l):
             here, there = fork.Pipe(duplex=False)
-            proc = fork.Process(target=_lane_child, args=(ctx, lane, there), name="lane")
+            proc = fork.Process(target=_lane_child, args=(ctx, lane, there, os.getpid()), name="lane")
             proc.start()
             there.close()
             runs.append((lane, proc, here))
@@ -401,10 +417,10 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
         raise BuildError(f"--jobs must be at least 1, not {jobs}")
     try:
         with folder_lock(site_dir, "build"):
-            done = recover([site_dir, print_dir], journal_for(site_dir))
+            sweep_previous([site_dir, print_dir])  # the last build's output, deleted while this one works
+            done = recover([site_dir, print_dir], journal_for(site_dir), previous=False)
             if done:
                 log.warning("%s", done)
-            sweep_previous([site_dir, print_dir])  # the last build's output, deleted while this one works
             return _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict,
                           site_url, jobs, forms, progress)
     finally:
