@@ -273,8 +273,22 @@ def _merge_into(site: Output, folder: Path, under: str):
 LANES = (("certificate_pdfs", "form_pdfs"), ("verification_pages", "check_pages", "report_files"))
 
 
+class _KeepRecords(logging.Handler):
+    """A lane's log records, kept to be handled in the parent (its handlers: the terminal, tests)."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        record.msg, record.args, record.exc_info, record.exc_text = record.getMessage(), None, None, None
+        self.records.append(record)
+
+
 def _lane_child(ctx: Context, gens, conn, parent: int):
     _die_with_parent(parent)
+    keep = _KeepRecords()
+    logging.getLogger().handlers = [keep]  # sent to the parent with the result, handled there once
     site0, print0 = set(ctx.site.written), set(ctx.print.written)
     progress = Progress(enabled=False)  # bars belong to the parent's terminal; stage times are logged
     ctx.progress = progress
@@ -283,7 +297,8 @@ def _lane_child(ctx: Context, gens, conn, parent: int):
             log.info("files: %s", gen.__name__)
             with progress.stage(gen.__name__.rsplit(".", 1)[-1]):
                 gen.files(ctx)
-        conn.send(("ok", (sorted(ctx.site.written - site0), sorted(ctx.print.written - print0), progress.timings)))
+        conn.send(("ok", (sorted(ctx.site.written - site0), sorted(ctx.print.written - print0), progress.timings,
+                          keep.records)))
     except BaseException as exc:  # noqa: BLE001 - raised again in the parent
         try:
             conn.send(("error", exc))
@@ -334,7 +349,9 @@ def run_generators(ctx: Context, generators):
         for status, value in results:
             if status == "error":
                 raise value
-        for _, (site_rels, print_rels, timings) in results:
+        for _, (site_rels, print_rels, timings, records) in results:
+            for record in records:
+                logging.getLogger(record.name).handle(record)
             for out, rels in ((ctx.site, site_rels), (ctx.print, print_rels)):
                 for rel in rels:
                     if rel in out.written:
