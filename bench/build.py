@@ -92,18 +92,22 @@ def main():
     try:
         for n in args.listeners:
             data = work / f"data-{n}"
-            print(synthesize(data, n))
+            print(synthesize(data, n), flush=True)
             base = None
             if args.baseline and n <= args.baseline_up_to:
                 base = run_build(args.baseline, data, work / f"base-{n}", work / f"base-cache-{n}", None)
-                print(line(f"{n:,} baseline cold", base, None))
+                print(line(f"{n:,} baseline cold", base, None), flush=True)
                 shutil.rmtree(work / f"base-{n}", ignore_errors=True)
             cold = run_build(ROOT, data, work / f"out-{n}", work / f"cache-{n}", args.jobs)
+            cold["n"] = n
             first = first or cold
-            print(line(f"{n:,} cold", cold, base) + f"  per 1,000 listeners {cold['wall'] / n * 1000:.1f}s")
+            print(line(f"{n:,} cold", cold, base) + f"  per 1,000 listeners {cold['wall'] / n * 1000:.1f}s wall, "
+                  f"{cold['cpu'] / n * 1000:.1f}s CPU" + (f"  (x{cold['wall'] / first['wall'] * first['n'] / n:.2f} of the "
+                  f"first size's time per listener)" if first is not cold else ""), flush=True)
             cohort = revoke_one(data)
             warm = run_build(ROOT, data, work / f"out-{n}", work / f"cache-{n}", args.jobs)
-            print(line(f"{n:,} rebuild ({cohort} changed)", warm, base))
+            print(line(f"{n:,} rebuild ({cohort} changed)", warm, base)
+                  + f"  rebuild/cold wall {warm['wall'] / cold['wall']:.3f}, CPU {warm['cpu'] / cold['cpu']:.3f}", flush=True)
             shutil.rmtree(work / f"out-{n}", ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -75,7 +75,7 @@ def labels(name: str) -> dict:
     Raises BuildError naming the file when it is missing, is not valid YAML or is not a mapping."""
     path = TEMPLATES / name / "labels.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise BuildError(_("cannot read the label file {path}: {items}").format(path=path, items=' '.join(str(exc).split()))) from exc
     if not isinstance(data, dict):

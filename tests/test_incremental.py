@@ -109,3 +109,111 @@ def test_build_renders_filled_forms_only_when_asked(synth_data, tmp_path):
     assert not (tmp_path / "p1" / "forms").exists() or not list((tmp_path / "p1" / "forms").rglob("*.pdf"))
     proc = run_cli("build", "--data", data, "--site", tmp_path / "s1", "--print", tmp_path / "p1", "--jobs", "0")
     assert proc.returncode == 2 and "--jobs must be at least 1" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- kinds of one-cohort change (issue 12)
+
+def _cohort_files(data: Path) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted((data / "cohorts").glob("*.yaml"))}
+
+
+def _finished_with_reference(data: Path) -> str:
+    return next(c for c, text in _cohort_files(data).items() if "certificate:" in text and "outcome: reference" in text)
+
+
+def _not_started(data: Path) -> str:
+    return next(c for c, text in _cohort_files(data).items() if "certificate:" not in text and "listeners:" in text)
+
+
+def _edit(data: Path, cohort: str, old: str, new: str, after: str = ""):
+    """Replace the first ``old`` after ``after`` in the cohort file (a text edit, as a person makes it)."""
+    path = data / "cohorts" / f"{cohort}.yaml"
+    text = path.read_text(encoding="utf-8")
+    at = text.index(after) if after else 0
+    i = text.index(old, at)
+    path.write_text(text[:i] + new + text[i + len(old):], encoding="utf-8")
+
+
+def _reference_listener_block(data: Path, cohort: str) -> str:
+    """The ``  - id: lNNN`` line of the first listener of ``cohort`` who got a reference (no certificate)."""
+    text = (data / "cohorts" / f"{cohort}.yaml").read_text(encoding="utf-8")
+    block = next(b for b in text.split("\n  - id: ")[1:] if "outcome: reference" in b)
+    return "  - id: " + block.split("\n", 1)[0]
+
+
+def _change_name(data: Path):
+    cohort = _finished_with_reference(data)
+    _edit(data, cohort, "surname: ", "surname: Өзгертілген", after=_reference_listener_block(data, cohort))
+
+
+def _change_grade(data: Path):
+    """A grade of a certificate holder edited, and the certificate corrected (biliktilik correct)."""
+    cohort = _finished_with_reference(data)
+    text = (data / "cohorts" / f"{cohort}.yaml").read_text(encoding="utf-8")
+    i = text.index("grades: ")
+    first = text[i:].split('"1": ', 1)[1][0]
+    number = text[i:].split("number: ", 1)[1].split("\n", 1)[0]
+    _edit(data, cohort, f'"1": {first}', f'"1": {5 if first != "5" else 3}', after="grades: ")
+    issuing.correct(data, number)
+
+
+def _new_listener(data: Path):
+    cohort = _not_started(data)
+    path = data / "cohorts" / f"{cohort}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + (
+        "\n  - id: l099\n    name: {surname: Жаңа, given: Тыңдаушы, patronymic: Ерланқызы}\n"
+        '    iin: "900101400013"\n    employer: № 7 мектеп\n    position: мұғалім\n'
+        '    phone: "+7 701 000 00 99"\n    email: new99@example.kz\n'), encoding="utf-8")
+
+
+def _revoke(data: Path):
+    checked = validate(data, use_cache=False)
+    entry = next(e for e in ledger_entries(checked.dataset) if not e.get("revoked") and not e.get("replaced_by"))
+    issuing.revoke(data, entry["number"], entry["issued"] + dt.timedelta(days=3), "тест / тест")
+
+
+def _dates_and_seats(data: Path):
+    cohort = _not_started(data)
+    text = (data / "cohorts" / f"{cohort}.yaml").read_text(encoding="utf-8")
+    start = dt.date.fromisoformat(text.split("\nstart: ", 1)[1][:10])
+    end = dt.date.fromisoformat(text.split("\nend: ", 1)[1][:10])
+    seats = int(text.split("\nseats: ", 1)[1].split("\n", 1)[0])
+    _edit(data, cohort, f"\nstart: {start}", f"\nstart: {start + dt.timedelta(days=7)}")
+    _edit(data, cohort, f"\nend: {end}", f"\nend: {end + dt.timedelta(days=7)}")
+    _edit(data, cohort, f"\nseats: {seats}", f"\nseats: {seats + 5}")
+
+
+@pytest.fixture(scope="module")
+def cold_built(tmp_path_factory):
+    """Synthetic data with a cohort not started yet, and its cold build with the build's cache."""
+    root = tmp_path_factory.mktemp("kinds")
+    synthesize(root / "data", listeners=300)
+    build(root / "data", root / "A" / "site", root / "A" / "print", cache_dir=root / "cache", site_url=SITE_URL, jobs=2)
+    return root
+
+
+@pytest.mark.parametrize("change", [_change_name, _change_grade, _new_listener, _revoke, _dates_and_seats],
+                         ids=["name", "grade", "new-listener", "revoked", "dates-and-seats"])
+def test_each_kind_of_one_cohort_change_rebuilds_to_a_cold_build(cold_built, tmp_path, change):
+    """Issue 12: after a change to one cohort file, a rebuild with the cold build's cache (in the same
+    folders, as a user runs it) is byte-identical to a cold build of the changed data; the change shows."""
+    data = tmp_path / "data"
+    shutil.copytree(cold_built / "data", data)
+    before = _cohort_files(data)
+    change(data)
+    changed = [c for c, text in _cohort_files(data).items() if text != before[c]]
+    assert len(changed) == 1, changed
+    assert validate(data, use_cache=False).errors == []
+    out = tmp_path / "B"
+    shutil.copytree(cold_built / "A", out, symlinks=True)
+    shutil.copytree(cold_built / "cache", tmp_path / "cache")
+    build(data, out / "site", out / "print", cache_dir=tmp_path / "cache", site_url=SITE_URL, jobs=2)
+    build(data, tmp_path / "C" / "site", tmp_path / "C" / "print", cache_dir=tmp_path / "cache-c",
+          site_url=SITE_URL, jobs=2)
+    for part in ("site", "print"):
+        _same_trees(out / part, tmp_path / "C" / part)
+    differs = [p for p in ("site", "print") if _tree(cold_built / "A" / p) != _tree(out / p)
+               or filecmp.cmpfiles(cold_built / "A" / p, out / p, sorted(_tree(out / p) & _tree(cold_built / "A" / p)),
+                                   shallow=False)[1]]
+    assert differs, "the change left every output as it was"
+    assert not [p.name for p in out.iterdir() if ".building-" in p.name]  # the previous output: .previous-*

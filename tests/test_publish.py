@@ -177,22 +177,29 @@ def _fail_on(monkeypatch, target, attribute, after: int):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("where", ["staging", "journal", "second swap"])
+@pytest.mark.parametrize("where", ["staging", "staging in a lane", "journal", "second swap"])
 def test_a_full_disk_gives_one_line_and_leaves_the_previous_output(where, two_builds, tmp_path, monkeypatch, capsys):
     tmp, old, _ = two_builds
     out = tmp_path / "out"
     _fresh_old(tmp, out)
+    jobs = ["--jobs", "1"]  # the generators in this process, where the count is seen
     if where == "staging":
         count = _fail_on(monkeypatch, Output, "write", 40)  # the generators' writer, part way
+    elif where == "staging in a lane":  # the generators in two forked lanes (pipeline.run_generators)
+        count = _fail_on(monkeypatch, Output, "write", 40)
+        jobs = ["--jobs", "2"]
     elif where == "journal":
         count = _fail_on(monkeypatch, output_module, "write_atomically", 1)
     else:
         count = _fail_on(monkeypatch, output_module, "exchange", 2)  # site/ swapped, print/ fails: undone
     from biliktilik.cli.main import main
 
-    code = main(["build", "--no-cache", "--data", str(tmp / "b"), "--site", str(out / "site"), "--print", str(out / "print")])
+    code = main(["build", "--no-cache", "--data", str(tmp / "b"), "--site", str(out / "site"), "--print", str(out / "print")]
+                + jobs)
     err = capsys.readouterr().err
-    assert count["n"] >= (40 if where == "staging" else 2 if where == "second swap" else 1), "the failure was never reached"
+    if where != "staging in a lane":  # the lanes count their own writes: code 1 below says it was reached
+        assert count["n"] >= (40 if where == "staging" else 2 if where == "second swap" else 1), \
+            "the failure was never reached"
     assert code == 1, err
     lines = [l for l in err.strip().splitlines() if not l.startswith("WARNING")]
     assert len(lines) == 1 and "No space left on device" in lines[0] and "Traceback" not in err, err

@@ -10,7 +10,10 @@ previous site/ and print/ or the new ones, never half of one or a mix after the 
 3. each staging folder is exchanged with its target in one step (Linux ``renameat2`` with
    ``RENAME_EXCHANGE``: site/ stays a plain folder and is never missing; where the file system
    refuses it, two renames, whose gap the recovery closes);
-4. the journal is removed, then the old folders (now at the staging paths) are deleted.
+4. the journal is removed, then the old folders (now at the staging paths) are deleted, or, for a
+   build (``keep_previous``), renamed to ``.site.previous-XXXX`` and deleted by the next build in a
+   background thread while it works (``sweep_previous``): deleting a national site's hundreds of
+   thousands of files costs seconds to minutes of file-system time that a rebuild need not wait for.
 
 ``recover()`` runs at the start of the next build, under the build lock: with a journal it
 completes step 3 for the pairs not yet exchanged (a target whose inode is the journal's is done)
@@ -139,10 +142,11 @@ def journal_for(site_target: Path) -> Path:
     return site_target.with_name(f".{site_target.name}.publish")
 
 
-def publish_together(outputs: list[Output], journal: Path):
+def publish_together(outputs: list[Output], journal: Path, keep_previous: bool = False):
     """Publish several staged outputs as one: all of them or (after recovery) none. See the module's
-    docstring for the protocol. Raises BuildError (the previous outputs left in place) when the
-    journal or a swap cannot be written."""
+    docstring for the protocol. ``keep_previous``: leave the previous outputs beside their targets as
+    ``.<name>.previous-XXXX`` for ``sweep_previous`` instead of deleting them now. Raises BuildError
+    (the previous outputs left in place) when the journal or a swap cannot be written."""
     pairs = [{"staged": str(o.root), "target": str(o.target), "inode": _inode(o.root)} for o in outputs]
     try:
         write_atomically(journal, json.dumps({"pid": os.getpid(), "pairs": pairs}, indent=1), fsync=True)
@@ -165,15 +169,52 @@ def publish_together(outputs: list[Output], journal: Path):
         for o in outputs:
             o.discard()
         raise BuildError(_("cannot publish: {value}; the previous output was left as it was").format(value=exc.strerror or exc)) from None
-    _finish(journal, pairs)
+    _finish(journal, pairs, keep_previous)
 
 
-def _finish(journal: Path, pairs):
+def _previous_name(target: Path) -> str:
+    return f".{Path(target).name}.previous-"
+
+
+def _finish(journal: Path, pairs, keep_previous: bool = False):
     journal.unlink(missing_ok=True)
     _fsync_folder(journal.parent)
     for pair in pairs:  # the previous outputs, now at the staging paths
-        shutil.rmtree(pair["staged"], ignore_errors=True)
-        shutil.rmtree(_aside(Path(pair["staged"])), ignore_errors=True)
+        staged = Path(pair["staged"])
+        if keep_previous and staged.is_dir():
+            try:  # one rename: the next build deletes it (sweep_previous); a crash before it leaves a
+                # staging folder that recover() deletes
+                os.rename(staged, tempfile.mkdtemp(prefix=_previous_name(pair["target"]), dir=staged.parent))
+            except OSError:
+                shutil.rmtree(staged, ignore_errors=True)
+        else:
+            shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(_aside(staged), ignore_errors=True)
+
+
+def sweep_previous(targets: list[Path]):
+    """Delete the previous outputs a build left beside ``targets`` (``publish_together(...,
+    keep_previous=True)``): all but the newest of each target now, the newest in a daemon thread
+    (returned, or None), so that a build does not wait for the file system to free the last site;
+    what the thread has not deleted when the process ends is deleted by the next build. At most two
+    old copies of an output exist at any time. Call it holding the build lock."""
+    import threading
+
+    newest = []
+    for target in targets:
+        target = Path(target).absolute()
+        if not target.parent.is_dir():
+            continue
+        old = sorted(target.parent.glob(_previous_name(target) + "*"), key=lambda p: p.stat().st_mtime)
+        for path in old[:-1]:
+            shutil.rmtree(path, ignore_errors=True)
+        newest += old[-1:]
+    if not newest:
+        return None
+    thread = threading.Thread(target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in newest],
+                              name="sweep-previous", daemon=True)
+    thread.start()
+    return thread
 
 
 def _fsync_folder(folder: Path):
@@ -189,10 +230,12 @@ def _fsync_folder(folder: Path):
         os.close(fd)
 
 
-def recover(targets: list[Path], journal: Path) -> str | None:
+def recover(targets: list[Path], journal: Path, previous: bool = True) -> str | None:
     """Bring ``targets`` (site/, print/) to a whole state after a build that was killed: complete a
-    committed publication (journal present), else delete staging folders a killed build left.
-    Call it holding the build lock. Returns what was done, for the log, or None."""
+    committed publication (journal present), else delete staging folders a killed build left, and
+    (``previous``) the previous outputs a build kept for ``sweep_previous`` (a build sweeps those
+    itself, in the background). Call it holding the build lock. Returns what was done, for the
+    log, or None."""
     done = None
     if journal.exists():
         try:
@@ -217,4 +260,7 @@ def recover(targets: list[Path], journal: Path) -> str | None:
         for leftover in target.parent.glob(f".{target.name}.building-*"):
             shutil.rmtree(leftover, ignore_errors=True)
             done = done or "removed the staging folders of a stopped build"
+        if previous:
+            for old in target.parent.glob(_previous_name(target) + "*"):
+                shutil.rmtree(old, ignore_errors=True)
     return done

@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import jinja2
 
 from biliktilik.findings import BuildError, InvalidData
 from biliktilik.build.cache import OutputCache
-from biliktilik.build.output import Output, journal_for, publish_together, recover
+from biliktilik.build.output import Output, journal_for, publish_together, recover, sweep_previous
 from biliktilik.files import folder_lock
 from biliktilik.load.dataset import default_cache_dir
 from biliktilik.progress import QUIET, Progress
@@ -69,7 +68,7 @@ class Context:
         path.write_text(text, encoding="utf-8")
 
 
-def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
+def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool, site_dir: Path):
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -83,7 +82,6 @@ def _mkdocs(ctx: Context, lang: str, config_file: Path, strict: bool):
         else str(THEME_OVERRIDES)
     hooks = [str((config_file.parent / h).resolve()) for h in cfg.get("hooks") or []] or [str(HOOKS_FILE)]
     default = LANGUAGES[0]
-    site_dir = ctx.site.root if lang == default else ctx.site.root / lang
     site_url = ctx.site_url if lang == default else ctx.site_url + lang + "/"
     extra = dict(cfg.get("extra") or {})
     extra["lang"] = lang
@@ -121,19 +119,23 @@ def _site_files(folder: Path, skip: tuple[str, ...] = ()) -> list[tuple[str, byt
     return out
 
 
-def mkdocs_site(ctx: Context, lang: str, config_file: Path, strict: bool) -> bool:
+def mkdocs_site(ctx: Context, lang: str, config_file: Path, strict: bool, site_dir: Path | None = None) -> bool:
     """Run MkDocs for ``lang`` (``_mkdocs``), or write its output back from ``ctx.cache`` when
     nothing it reads changed. The key: the generated docs folder of ``lang`` (every page, byte for
     byte: the catalog, regulations, hand-written pages), mkdocs.yml as read (with the site
     address), ``strict``, MkDocs' build date (the sitemap's lastmod; SOURCE_DATE_EPOCH pins it)
     and the cache's code version (the hooks, theme overrides under templates/, MkDocs and
-    Material's versions). Returns True when it came from the cache."""
+    Material's versions). ``site_dir``: where this language's output goes (default: its place in
+    ``ctx.site``; a folder of its own when the languages run in parallel, see ``_MkdocsRuns``).
+    Returns True when it came from the cache. Raises BuildError when MkDocs fails."""
     from mkdocs.utils import get_build_date
 
     default = LANGUAGES[0]
-    site_dir = ctx.site.root if lang == default else ctx.site.root / lang
+    own = site_dir is not None
+    if site_dir is None:
+        site_dir = ctx.site.root if lang == default else ctx.site.root / lang
     if ctx.cache is None:
-        _mkdocs(ctx, lang, config_file, strict)
+        _mkdocs(ctx, lang, config_file, strict, site_dir)
         return False
     key = ctx.cache.key(MKDOCS_KIND, lang, ctx.config, ctx.site_url, strict, str(get_build_date()),
                         _tree_digest(ctx.docs[lang]))
@@ -144,9 +146,228 @@ def mkdocs_site(ctx: Context, lang: str, config_file: Path, strict: bool) -> boo
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         return True
-    _mkdocs(ctx, lang, config_file, strict)
-    ctx.cache.put(MKDOCS_KIND, key, _site_files(site_dir, LANGUAGES[1:] if lang == default else ()))
+    _mkdocs(ctx, lang, config_file, strict, site_dir)
+    ctx.cache.put(MKDOCS_KIND, key, _site_files(site_dir, LANGUAGES[1:] if lang == default and not own else ()))
     return False
+
+
+def _die_with_parent(parent: int):
+    """In a forked child of the build: die when the build dies (Linux PR_SET_PDEATHSIG), so that a
+    build killed with SIGKILL leaves no process writing into the staging folders recover() deletes."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the build died before prctl
+        os._exit(1)
+
+
+def _mkdocs_child(ctx: Context, lang: str, config_file: Path, strict: bool, folder: Path, conn, parent: int):
+    _die_with_parent(parent)
+    try:
+        conn.send(("ok", mkdocs_site(ctx, lang, config_file, strict, folder)))
+    except BuildError as exc:
+        conn.send(("error", str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - the parent reports it as one line
+        conn.send(("error", f"MkDocs failed for language '{lang}': {exc.__class__.__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+class _MkdocsRuns:
+    """MkDocs of every language, each in a forked process of its own that writes into its own
+    folder beside the site's staging folder, while the parent goes on with the other generators
+    (MkDocs is one process per language: without this the build waits for it on one core).
+    ``finish()`` waits for them and moves their output into ``ctx.site`` (renames: whole folders
+    where the site has none yet). With ``ctx.jobs`` 1 (or without fork) the languages run one
+    after the other in ``finish()``, straight into the site folder."""
+
+    def __init__(self, ctx: Context, config_file: Path, strict: bool):
+        import multiprocessing
+
+        self.ctx, self.config_file, self.strict = ctx, config_file, strict
+        self.runs = []  # (lang, folder, process, connection)
+        self.parallel = ctx.jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+        if not self.parallel:
+            return
+        fork = multiprocessing.get_context("fork")
+        for lang in LANGUAGES:
+            folder = Path(tempfile.mkdtemp(prefix=f".{ctx.site.target.name}.building-{lang}-",
+                                           dir=ctx.site.target.parent))
+            os.chmod(folder, os.stat(ctx.site.root).st_mode & 0o777)  # ru/ moves whole into the site: readable
+            here, there = fork.Pipe(duplex=False)
+            proc = fork.Process(target=_mkdocs_child, args=(ctx, lang, config_file, strict, folder, there, os.getpid()),
+                                name=f"mkdocs-{lang}", daemon=True)
+            proc.start()
+            there.close()
+            self.runs.append((lang, folder, proc, here))
+
+    def finish(self):
+        """Wait for every language and put its output in place. Raises BuildError (MkDocs failed,
+        or MkDocs and a generator both wrote one file)."""
+        if not self.parallel:
+            for lang in LANGUAGES:  # the default language first: its MkDocs run cleans the whole site folder
+                with self.ctx.progress.stage(f"mkdocs {lang}"):
+                    if mkdocs_site(self.ctx, lang, self.config_file, self.strict):
+                        log.info("mkdocs %s: unchanged, from the cache", lang)
+            return
+        try:
+            results = []
+            for lang, folder, proc, conn in self.runs:
+                with self.ctx.progress.stage(f"mkdocs {lang} (wait)"):
+                    try:
+                        results.append(conn.recv())
+                    except EOFError:
+                        results.append(("error", f"MkDocs failed for language '{lang}': its process stopped "
+                                                 f"(exit code {proc.exitcode})"))
+                    proc.join()
+            for (lang, *_), (status, value) in zip(self.runs, results):
+                if status == "error":
+                    raise BuildError(value)
+                if value:
+                    log.info("mkdocs %s: unchanged, from the cache", lang)
+            for lang, folder, _, _ in self.runs:
+                _merge_into(self.ctx.site, folder, "" if lang == LANGUAGES[0] else lang)
+        finally:
+            self.close()
+
+    def close(self):
+        """Stop what still runs and delete the folders (after an error elsewhere)."""
+        for _lang, folder, proc, conn in self.runs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            conn.close()
+            shutil.rmtree(folder, ignore_errors=True)
+        self.runs = []
+
+
+def _merge_into(site: Output, folder: Path, under: str):
+    """Move every file under ``folder`` to ``under`` ("" for the root) in ``site`` by renames (a
+    folder the site does not have yet moves whole) and record them as written. Raises BuildError
+    for a file that is already there."""
+    moved = []
+
+    def walk(src: Path, rel: str):
+        dst = site.path(rel) if rel else site.root
+        if not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(src, dst)
+            if dst.is_dir():
+                moved.extend(p.relative_to(site.root).as_posix() for p in dst.rglob("*") if p.is_file())
+            else:
+                moved.append(rel)
+            return
+        if not (src.is_dir() and dst.is_dir()):
+            raise BuildError(_("two outputs want the same file {folder}/{rel}").format(folder=site.name, rel=rel))
+        for child in sorted(src.iterdir()):
+            walk(child, f"{rel}/{child.name}" if rel else child.name)
+
+    walk(folder, under)
+    for rel in moved:
+        if rel in site.written:
+            raise BuildError(_("two outputs want the same file {folder}/{rel}").format(folder=site.name, rel=rel))
+        site.written.add(rel)
+
+
+# The generators' files() in two forked "lanes" beside each other (and beside MkDocs).
+LANES = (("certificate_pdfs", "form_pdfs"), ("verification_pages", "check_pages", "report_files"))
+
+
+class _KeepRecords(logging.Handler):
+    """A lane's log records, kept to be handled in the parent (its handlers: the terminal, tests)."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        record.msg, record.args, record.exc_info, record.exc_text = record.getMessage(), None, None, None
+        self.records.append(record)
+
+
+def _lane_child(ctx: Context, gens, conn, parent: int):
+    _die_with_parent(parent)
+    keep = _KeepRecords()
+    logging.getLogger().handlers = [keep]  # sent to the parent with the result, handled there once
+    site0, print0 = set(ctx.site.written), set(ctx.print.written)
+    progress = Progress(enabled=False)  # bars belong to the parent's terminal; stage times are logged
+    ctx.progress = progress
+    try:
+        for gen in gens:
+            log.info("files: %s", gen.__name__)
+            with progress.stage(gen.__name__.rsplit(".", 1)[-1]):
+                gen.files(ctx)
+        conn.send(("ok", (sorted(ctx.site.written - site0), sorted(ctx.print.written - print0), progress.timings,
+                          keep.records)))
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+        try:
+            conn.send(("error", exc))
+        except Exception:  # noqa: BLE001 - not picklable
+            conn.send(("error", BuildError(f"{exc.__class__.__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+def run_generators(ctx: Context, generators):
+    """Every generator's ``files(ctx)``: with ``ctx.jobs`` > 1 in two forked processes (``LANES``:
+    the certificate PDFs and forms in one, the verification pages, check files and reports in the
+    other; each generator still shares its many outputs among ``ctx.jobs`` workers), so that no
+    stage waits for another on one core; the files each lane wrote are recorded in the parent's
+    outputs (a file two generators write is a BuildError). With one job, or without fork, one after
+    the other in this process. Raises what a generator raised (BuildError, OSError)."""
+    import multiprocessing
+
+    gens = [g for g in generators if hasattr(g, "files")]
+    if ctx.jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for gen in gens:
+            log.info("files: %s", gen.__name__)
+            with ctx.progress.stage(gen.__name__.rsplit(".", 1)[-1]):
+                gen.files(ctx)
+        return
+    short = {g.__name__.rsplit(".", 1)[-1]: g for g in gens}
+    lanes = [[short.pop(n) for n in lane if n in short] for lane in LANES]
+    lanes[-1] += list(short.values())  # a generator LANES does not name: the last lane
+    fork = multiprocessing.get_context("fork")
+    runs = []
+    try:
+        for lane in (l for l in lanes if l):
+            here, there = fork.Pipe(duplex=False)
+            proc = fork.Process(target=_lane_child, args=(ctx, lane, there, os.getpid()), name="lane")
+            proc.start()
+            there.close()
+            runs.append((lane, proc, here))
+        results = []
+        with ctx.progress.stage("generators", total=len(runs)) as advance:
+            for lane, proc, conn in runs:
+                try:
+                    results.append(conn.recv())
+                except EOFError:
+                    results.append(("error", BuildError(
+                        f"{', '.join(g.__name__ for g in lane)}: the process stopped (exit code {proc.exitcode})")))
+                proc.join()
+                advance()
+        for status, value in results:
+            if status == "error":
+                raise value
+        for _, (site_rels, print_rels, timings, records) in results:
+            for record in records:
+                logging.getLogger(record.name).handle(record)
+            for out, rels in ((ctx.site, site_rels), (ctx.print, print_rels)):
+                for rel in rels:
+                    if rel in out.written:
+                        raise BuildError(_("two outputs want the same file {folder}/{rel}").format(folder=out.name, rel=rel))
+                    out.written.add(rel)
+            ctx.progress.timings += timings
+    finally:
+        for _, proc, conn in runs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            conn.close()
 
 
 def _nav_for(nav, lang):
@@ -219,7 +440,8 @@ def build(data_dir: Path, site_dir: Path, print_dir: Path, config_file: Path | N
         raise BuildError(_("--jobs must be at least 1, not {jobs}").format(jobs=jobs))
     try:
         with folder_lock(site_dir, _("build")):
-            done = recover([site_dir, print_dir], journal_for(site_dir))
+            sweep_previous([site_dir, print_dir])  # the last build's output, deleted while this one works
+            done = recover([site_dir, print_dir], journal_for(site_dir), previous=False)
             if done:
                 log.warning("%s", done)
             return _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict,
@@ -246,7 +468,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
     config = read_config(config_file)
     if site_url:
         config = {**config, "site_url": site_url}
-    site = prnt = work = None
+    site = prnt = work = mkdocs = None
     try:
         site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
         work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
@@ -254,18 +476,13 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
                       progress=progress, filled_forms=forms)
         with progress.stage(N_("pages")):
             generate_pages(ctx, config_file, work)
-        for lang in LANGUAGES:  # the default language first: its MkDocs run cleans the whole site folder
-            with progress.stage(_("MkDocs ({lang})").format(lang=lang)):
-                if mkdocs_site(ctx, lang, config_file, strict):
-                    log.info("mkdocs %s: unchanged, from the cache", lang)
-        site.adopt(site.root)
-        for gen in GENERATORS:
-            name = gen.__name__.rsplit(".", 1)[-1]
-            if hasattr(gen, "files") and name not in skip:
-                log.info("files: %s", gen.__name__)
-                started = time.perf_counter()
-                gen.files(ctx)  # a generator with many outputs shows its own stage with counts
-                log.info("%s: %.2fs", name, time.perf_counter() - started)
+        mkdocs = _MkdocsRuns(ctx, config_file, strict)  # in parallel with the generators below
+        if not mkdocs.parallel:
+            mkdocs.finish()
+            site.adopt(site.root)
+        run_generators(ctx, [g for g in GENERATORS if g.__name__.rsplit(".", 1)[-1] not in skip])
+        if mkdocs.parallel:
+            mkdocs.finish()
     except BaseException as exc:
         for out in (site, prnt):
             if out is not None:
@@ -275,7 +492,9 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
             raise BuildError(_("cannot write the output: {value}{where}; {site_dir}/ and {print_dir}/ were left as they were").format(value=exc.strerror or exc, where=where, site_dir=site_dir, print_dir=print_dir)) from None
         raise
     finally:
+        if mkdocs is not None:
+            mkdocs.close()
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
-    publish_together([site, prnt], journal_for(site_dir))
+    publish_together([site, prnt], journal_for(site_dir), keep_previous=True)
     return checked

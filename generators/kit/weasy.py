@@ -53,13 +53,21 @@ class WeasyRenderer:
     the output in the error for a missing font file (BuildError)."""
 
     def __init__(self, folder: Path, faces, what: str, keep_trailing_newline: bool = False):
-        from weasyprint.text.fonts import FontConfiguration
-
         self.folder = folder
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=keep_trailing_newline)
-        self.font_config = FontConfiguration()
+        self._font_config = None
         self.font_css = font_faces(faces, what)
+
+    @property
+    def font_config(self):
+        """WeasyPrint's font configuration, made (and WeasyPrint imported: about a second) on first
+        use, so that a rebuild whose PDFs all come from the cache never loads WeasyPrint."""
+        if self._font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self._font_config = FontConfiguration()
+        return self._font_config
 
 
 class Renderer(WeasyRenderer):
@@ -139,9 +147,9 @@ class Renderer(WeasyRenderer):
 
     def _key(self, view: dict, title: str) -> str:
         if self._version is None:
-            import weasyprint
+            from importlib import metadata
 
-            h = hashlib.sha256(weasyprint.__version__.encode())
+            h = hashlib.sha256(metadata.version("weasyprint").encode())
             for path in sorted(self.folder.iterdir()) + [FONTS / f for *_, f in _FONT_FILES]:
                 if path.is_file():
                     h.update(path.name.encode() + path.read_bytes())
@@ -173,11 +181,15 @@ def _store(cache: Path | None, key: str | None, data: bytes):
 
 
 def pdf_cache(ctx) -> Path | None:
-    """The build's PDF cache: beside the validation cache of the data folder (none when caching is off)."""
+    """The build's PDF cache: ``pdf/`` in the build's output cache (``build --cache``), else beside
+    the validation cache of the data folder; None with ``build --no-cache`` (``ctx.cache`` None in a
+    build's context) or BILIKTILIK_NO_PDF_CACHE."""
     from biliktilik.load.dataset import default_cache_dir
 
     if os.environ.get("BILIKTILIK_NO_PDF_CACHE"):
         return None
+    if hasattr(ctx, "cache"):
+        return None if ctx.cache is None else ctx.cache.folder / "pdf"
     return default_cache_dir(ctx.dataset.root) / "pdf"
 
 
