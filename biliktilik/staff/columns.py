@@ -159,8 +159,10 @@ def read_iin(value) -> tuple[str, str | None]:
         digits, was_number = text, False
     if len(digits) == 12:
         problem = iin_check.problem(digits)
+        if problem and iin_check.check_digit(digits[:11]) != int(digits[11]):
+            raise CellProblem(_("{digits} is not a valid IIN: its checksum is wrong ({problem}); a digit is probably mistyped: compare it with the ID card").format(digits=digits, problem=problem))
         if problem:
-            raise CellProblem(f"{digits}: {problem}")
+            raise CellProblem(_("{digits} is not a valid IIN: {problem}").format(digits=digits, problem=problem))
         return digits, None
     if len(digits) > 12:
         raise CellProblem(_("{digits} has {count} digits; an IIN has 12").format(digits=digits, count=len(digits)))
@@ -251,7 +253,16 @@ def read_ground(value) -> str:
 
 
 def read_text(value) -> str:
-    return _unwrap(_text(value))
+    """A text cell as written. Excel's ways of keeping a number as text are undone (``="0123"``;
+    a leading apostrophe or tab before digits: ``'0123``), but an apostrophe or quote that is part
+    of the text (``'Болашақ' мектебі``) is kept."""
+    text = _text(value)
+    m = re.fullmatch(r'="(.*)"', text)
+    if m:
+        return m[1]
+    if re.fullmatch(r"[\t']+[\d +()-]*", text):
+        return text.lstrip("\t'").strip()
+    return text
 
 
 def read_phone(value) -> str:

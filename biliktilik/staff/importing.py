@@ -19,7 +19,7 @@ replaced by the new one (a folder of links beside the data, :func:`_validate_pre
 dry run shows every finding the real import would; findings on an imported listener are named
 by its spreadsheet row. Nothing is written when a row or the new cohort file has an error.
 
-A CSV saved by Excel as "CSV" in Windows-1251 has lost ә, ғ, қ, ң, ө, ұ, ү, һ, і (written as
+A CSV saved by Excel as "CSV" in Windows-1251 has lost ә, ғ, қ, ң, ө, ұ, ү, һ (written as
 '?'): such a file with '?' inside a Cyrillic word gives ``import.lost-character`` at the cell.
 """
 
@@ -47,7 +47,6 @@ from biliktilik.load.dataset import display_path, load_dataset
 from biliktilik.staff import columns as C
 from biliktilik.validate import validate
 from biliktilik.i18n import _, ngettext
-from biliktilik.validate.text_checks import lost_characters
 
 HEADER_SCAN_ROWS = 10
 REQUIRED = ("name.surname", "name.given", "iin", "employer", "position")  # schemas.LISTENER's required fields
@@ -237,12 +236,8 @@ def parse_rows(table, source: str, module_numbers) -> tuple[list[Row], list[Find
                 continue
             if col.type == "text" and getattr(table, "encoding", None) == "cp1251" and _LOST_IN_WORD.search(read):
                 findings.append(Finding(source, number, i + 1, "error", "import.lost-character",
-                                        _("{where}: «{text}» has '?' inside a Cyrillic word: this CSV is in Windows-1251 (Excel's \"CSV\"), which has no ә, ғ, қ, ң, ө, ұ, ү, һ, і and writes '?' for them; save the sheet as \"CSV UTF-8\" or .xlsx and import that").format(where=where, text=read)))
-                row.bad.add(f)
-            elif col.type == "text" and lost_characters(read):
-                findings.append(Finding(source, number, i + 1, "error", "import.lost-character",
-                                        f"{where}: {lost_characters(read)}"))
-                row.bad.add(f)
+                                        _("{where}: «{text}» has '?' inside a Cyrillic word: this CSV is in Windows-1251 (Excel's \"CSV\"), which has no ә, ғ, қ, ң, ө, ұ, ү, һ and writes '?' for them; save the sheet as \"CSV UTF-8\" or .xlsx and import that").format(where=where, text=read)))
+                row.bad.add(f)  # elsewhere a '?' in a printed text is the validator's text.lost-character
             if col.type == "iin":
                 read, note = read
                 if note:
@@ -452,21 +447,23 @@ def _apply(listener: CommentedMap, values: dict, new: bool) -> list:
             continue
         if old is not None and str(old) == str(value):
             continue
-        node[key] = DoubleQuotedScalarString(value) if path in QUOTED else _scalar(value)
+        node[key] = DoubleQuotedScalarString(value) if path in QUOTED else _scalar(value, flow=parts[0] in FLOW)
         changes.append((path, None if new else old, value))
     return [] if new else changes
 
 
-def _scalar(value):
+def _scalar(value, flow: bool = True):
     """``value`` as the YAML writer should write it: a text that would not read back as the same
     text when written plain (``?Болат``, ``- a``, ``yes``, ``0123``, ``2026-02-20``, ``#5``, a
     leading quote...) as a double-quoted string; others as they are. Decided by reading the plain
-    form back with PyYAML (the validator's YAML 1.1 reader), in a block and in a flow map."""
+    form back with PyYAML (the validator's YAML 1.1 reader) in a block map and, when ``flow`` (the
+    value goes into a one-line map such as ``name: {surname: ..}``), in a flow map as well."""
     import yaml
 
     if not isinstance(value, str):
         return value
-    for doc in (f"k: {value}\n", f"{{k: {value}}}\n", f"- {{k: {value}}}\n"):
+    docs = (f"k: {value}\n", f"- k: {value}\n") + ((f"{{k: {value}}}\n", f"- {{k: {value}}}\n") if flow else ())
+    for doc in docs:
         try:
             back = yaml.safe_load(doc)
         except yaml.YAMLError:

@@ -61,12 +61,12 @@ _NAME_CHAR = re.compile(r"[^\W\d_]|[\s\-'’ʼ.‐]")  # a letter, space, hyphen
 
 def lost_characters(text: str) -> str | None:
     """A message when ``text`` holds '?' or U+FFFD, the marks of a letter an encoding lost
-    (Windows-1251 has no ә, ғ, қ, ң, ө, ұ, ү, һ, і: Excel's "CSV" writes '?' for them); else None."""
+    (Windows-1251 has no ә, ғ, қ, ң, ө, ұ, ү, һ: Excel's "CSV" writes '?' for them); else None."""
     odd = [c for c in LOST if c in text]
     if not odd:
         return None
     shown = ", ".join("'?'" if c == "?" else "U+FFFD" for c in odd)
-    return _("«{text}» has {shown} where a letter should be: it was probably lost in a Windows-1251 export (Excel's \"CSV\" has no ә, ғ, қ, ң, ө, ұ, ү, һ, і); re-save the sheet as \"CSV UTF-8\" or .xlsx and import it again, or type the letter").format(text=text, shown=shown)
+    return _("«{text}» has {shown} where a letter should be: it was probably lost in a Windows-1251 export (Excel's \"CSV\" has no ә, ғ, қ, ң, ө, ұ, ү, һ); re-save the sheet as \"CSV UTF-8\" or .xlsx and import it again, or type the letter").format(text=text, shown=shown)
 
 
 def name_characters(text: str) -> str | None:
