@@ -29,7 +29,6 @@ import csv
 import io
 import os
 import re
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -353,8 +352,6 @@ def _validate_preview(data_dir: Path, cohort, text: str) -> list[Finding]:
         mirror.mkdir()
         for entry in os.scandir(data_dir):
             link(Path(entry.path), mirror / entry.name)
-        if not (target.parent.resolve().is_relative_to(data_dir.resolve())):
-            raise UsageError(_("{file} is not inside {data}").format(file=cohort.file, data=data_dir))
         checked = validate(mirror, use_cache=False)
         shown = display_path(mirror)
         mirror_file = f"{shown}/{target.relative_to(data_dir.resolve()).as_posix()}"
@@ -399,7 +396,10 @@ def _check_reads_back(text: str, rows: list[Row], file: str):
         listener = by_id.get(row.listener_id)
         if listener is None:
             continue
-        for path, value in row.values.items():
+        written = row.values if row.new else {path: new for path, _old, new in row.changes}
+        for path, value in written.items():
+            if path == "id":
+                continue
             node = listener
             for step in path.split("."):
                 node = node.get(step) if isinstance(node, dict) else None

@@ -9,8 +9,8 @@
   certificates and forms (names, employer, position, titles, the head's name): the letter was
   lost on the way, most often in a CSV saved as Windows-1251, which has no ә, ғ, қ, ң, ө, ұ, ү,
   һ, і («Болат?ызы»). An error: the certificate would print the '?'.
-- ``name.character``: a person's name with a character no name has (a digit, '@', '_', '/', ...);
-  names are letters, spaces, hyphens, apostrophes and dots.
+- ``name.character``: a listener's surname, given name or patronymic with a character no name has
+  (a digit, '@', '_', '/', ...); names are letters, spaces, hyphens, apostrophes and dots.
 - ``listener.attendance-share``: attendance written as a percent (``85%``, ``85``) or with a decimal
   comma (``0,85``): attendance is a share between 0 and 1, e.g. 0.85.
 - ``id.latin``: an id with Cyrillic or capital letters; ids are lower-case Latin letters, digits,
@@ -81,14 +81,16 @@ def name_characters(text: str) -> str | None:
         text=text, items=", ".join(repr(c) for c in odd))
 
 
-def _texts(record, path, value, out, person: bool = False):
+def _texts(record, path, value, out, person: bool = False, strict: bool = False):
     """Findings on the texts in ``value`` (a text or a map of texts: a name, {kk, ru}) at ``path``;
-    ``person``: a person's name (mixed scripts and odd characters are errors)."""
+    ``person``: a person's name (mixed scripts are errors); ``strict``: a listener's name in its
+    parts (surname, given, patronymic), where a character no name has is an error too (a trainer's
+    or head's name is one free text and may carry a degree: «к.п.н.»)."""
     if isinstance(value, str):
         lost = lost_characters(value)
         if lost:
             out.append(record.finding(path, "error", "text.lost-character", lost))
-        if person:
+        if strict:
             odd = name_characters(value)
             if odd:
                 out.append(record.finding(path, "error", "name.character", odd))
@@ -96,7 +98,7 @@ def _texts(record, path, value, out, person: bool = False):
             out.append(record.finding(path, "error" if person else "warning", "text.mixed-script", message))
     elif isinstance(value, dict):
         for k, v in value.items():
-            _texts(record, path + (k,), v, out, person)
+            _texts(record, path + (k,), v, out, person, strict)
 
 
 def _id(record, path, value, what, out):
@@ -148,7 +150,7 @@ def check(ds, facts) -> list[Finding]:
             if not isinstance(listener, dict):
                 continue
             _id(cohort, ("listeners", i, "id"), listener.get("id"), _("listener id"), out)
-            _texts(cohort, ("listeners", i, "name"), listener.get("name"), out, person=True)
+            _texts(cohort, ("listeners", i, "name"), listener.get("name"), out, person=True, strict=True)
             for key in ("employer", "position"):
                 _texts(cohort, ("listeners", i, key), listener.get(key), out)
             value = listener.get("attendance")
