@@ -31,7 +31,7 @@ from biliktilik.load.dataset import display_path
 from biliktilik.files import folder_lock, write_atomically
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, sort_findings
 from biliktilik.model.ledger import LEDGER_FILE, ledger_entries, ledger_record  # noqa: F401 (ledger_record: callers)
-from biliktilik.i18n import _
+from biliktilik.i18n import _, ngettext
 
 TOKEN_BYTES = 9  # 72 random bits -> 12 URL-safe characters: short enough for a small QR code
 SERIAL_DIGITS = 4
@@ -366,8 +366,9 @@ def _keep_only_valid(data_dir: Path, before: dict, files: set[str], what: str):
         else:
             write_atomically(path, content)
     raise Refused(sort_findings(errors),
-                  _("{count} error(s) in {items} after the change; {what}: fix them first, the files were put back as they were").format(
-                      count=len(errors), items=", ".join(sorted(files)), what=what))
+                  ngettext("{count} error in {items} after the change; {what}: fix it first, the files were put back as they were",
+                           "{count} errors in {items} after the change; {what}: fix them first, the files were put back as they were",
+                           len(errors)).format(count=len(errors), items=", ".join(sorted(files)), what=what))
 
 
 def _name(listener: dict) -> str:
