@@ -13,6 +13,7 @@ import shutil
 
 import pytest
 import yaml
+from openpyxl import load_workbook
 
 from biliktilik.load import iin as iin_check
 from biliktilik.model.certificates import holder_gender
@@ -164,8 +165,12 @@ def test_when_nothing_tells_the_gender_it_is_said_before_issuing_and_issue_write
     proc = run_cli("issue", "--cohort", COHORT, cwd=work)
     assert proc.returncode == 1 and "listener.gender" in proc.stdout + proc.stderr
     assert {f: (work / f).read_bytes() for f in before} == before
-    path.write_text(path.read_text(encoding="utf-8").replace("    position: teacher\n", "    position: teacher\n    gender: m\n"),
-                    encoding="utf-8")
+    # the spreadsheet's «Жынысы / Пол» column says it
+    run_cli("template", "--cohort", COHORT, work / "t.xlsx", cwd=work, check=0)
+    assert "Пол / Жынысы" in [c.value for c in load_workbook(work / "t.xlsx").worksheets[0][2]]
+    fix = _csv(work / "gender.csv", [["Код", "Пол"], ["l06", "муж"]])
+    run_cli("import", "--cohort", COHORT, fix, cwd=work, check=0)
+    assert _listeners(work)["l06"]["gender"] == "m"
     run_cli("issue", "--cohort", COHORT, cwd=work, check=0)
     run_cli("validate", cwd=work, check=0)
 

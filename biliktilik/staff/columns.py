@@ -101,7 +101,7 @@ def outcome_label(code: str, language: str) -> str:
     return spec()["outcomes"].get(code, {}).get(language, code)
 
 
-CHOICES = {"outcome": "outcomes", "ground": "grounds"}  # column type -> its words in spreadsheet.yaml
+CHOICES = {"outcome": "outcomes", "ground": "grounds", "gender": "genders"}  # column type -> its words in spreadsheet.yaml
 
 
 def choice_words(kind: str) -> dict[str, str]:
@@ -252,6 +252,16 @@ def read_ground(value) -> str:
     return words[key]
 
 
+def read_gender(value) -> str:
+    """'f' or 'm' from the words of spreadsheet.yaml ``genders`` (әйел/ер, жен/муж, f/m, ...)."""
+    words = choice_words("gender")
+    key = _norm(_text(value))
+    if key not in words:
+        shown = ", ".join(sorted({w[k] for w in spec()["genders"].values() for k in ("kk", "ru")}))
+        raise CellProblem(_("'{text}' is no gender; expected one of: {shown}").format(text=_text(value), shown=shown))
+    return words[key]
+
+
 def read_text(value) -> str:
     """A text cell as written. Excel's ways of keeping a number as text are undone (``="0123"``;
     a leading apostrophe or tab before digits: ``'0123``), but an apostrophe or quote that is part
@@ -284,7 +294,7 @@ def read_email(value) -> str:
 READERS = {
     "text": read_text, "iin": read_iin, "phone": read_phone, "email": read_email, "share": read_share,
     "number": read_number, "grade": read_grade, "date": read_date, "outcome": read_outcome,
-    "ground": read_ground,
+    "ground": read_ground, "gender": read_gender,
 }
 
 
