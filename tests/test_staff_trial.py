@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -135,6 +136,12 @@ def test_listeners_without_patronymic_import_issue_and_still_validate(work):
     people = _listeners(work)
     assert isinstance(people["l06"]["certificate"], dict) and isinstance(people["l07"]["certificate"], dict)
     assert "gender" not in people["l06"]  # told by the IIN, nothing had to be added
+    # and the printed certificate says it (its text read back from the PDF)
+    run_cli("certificates", "--cohort", COHORT, "--print", work / "print", cwd=work, check=0)
+    for lid, name, says, not_says in (("l06", "Ким Алина", "прошла курс", "прошёл"), ("l07", "Smith John", "прошёл курс", "прошла")):
+        [pdf] = (work / "print").rglob(f"{people[lid]['certificate']['number']}.pdf")
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
+        assert name in text and says in text and not_says not in text, (lid, text)
 
 
 def test_when_nothing_tells_the_gender_it_is_said_before_issuing_and_issue_writes_nothing(work):
