@@ -257,10 +257,14 @@ def _clean(header) -> str:
 def import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool = False) -> ImportResult:
     """Read ``path`` and merge its rows into the cohort's listeners (see the module's docstring).
 
-    Returns the ImportResult (rows, findings of the spreadsheet and, after writing, the cohort
-    file's validation findings). Raises UsageError for an unknown cohort or an unreadable file.
-    A real import holds the data folder's lock (as issue, revoke and correct do: Busy after
-    DATA_LOCK_WAIT seconds), so it never mixes with another change of the data."""
+    Returns the ImportResult: the rows, the findings of the spreadsheet (file = the sheet, line =
+    its row, column = its column) and the validation findings of the cohort file as it would be
+    written (on an imported listener: named by its row; others: on the cohort file), on a dry run
+    and a real import alike; ``written`` is True only when the file was written (no error).
+    Raises UsageError for an unknown cohort, an unreadable file, or values that would not read
+    back from the YAML (nothing written). A real import holds the data folder's lock (as issue,
+    revoke and correct do: Busy after DATA_LOCK_WAIT seconds), so it never mixes with another
+    change of the data."""
     if dry_run:
         return _import_listeners(Path(data_dir), cohort_id, path, dry_run)
     with folder_lock(Path(data_dir), _("change of the data"), wait=DATA_LOCK_WAIT):
