@@ -29,6 +29,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -343,15 +344,24 @@ def _validate_preview(data_dir: Path, cohort, text: str) -> list[Finding]:
     with tempfile.TemporaryDirectory(prefix="biliktilik-import-preview-") as tmp:
         mirror = Path(tmp) / data_dir.resolve().name
 
+        def symlink(src: Path, dst: Path):
+            try:
+                os.symlink(src.resolve(), dst, target_is_directory=src.is_dir())
+            except OSError:  # no symbolic links here (Windows without the right): a copy
+                if src.is_dir():
+                    shutil.copytree(src, dst)
+                else:
+                    shutil.copy2(src, dst)
+
         def link(src: Path, dst: Path):
             if src.resolve() == target.parent and src.is_dir():
                 dst.mkdir()
                 for child in os.scandir(src):
                     if Path(child.path).resolve() != target:
-                        os.symlink(Path(child.path).resolve(), dst / child.name)
+                        symlink(Path(child.path), dst / child.name)
                 (dst / target.name).write_text(text, encoding="utf-8")
             else:
-                os.symlink(src.resolve(), dst)
+                symlink(src, dst)
 
         mirror.mkdir()
         for entry in os.scandir(data_dir):
