@@ -8,7 +8,7 @@
 - ``text.lost-character``: a '?' or U+FFFD (the replacement character) in a text printed on
   certificates and forms (names, employer, position, titles, the head's name): the letter was
   lost on the way, most often in a CSV saved as Windows-1251, which has no ә, ғ, қ, ң, ө, ұ, ү,
-  һ, і («Болат?ызы»). An error: the certificate would print the '?'.
+  һ («Болат?ызы»). An error: the certificate would print the '?'.
 - ``name.character``: a listener's surname, given name or patronymic with a character no name has
   (a digit, '@', '_', '/', ...); names are letters, spaces, hyphens, apostrophes and dots.
 - ``listener.attendance-share``: attendance written as a percent (``85%``, ``85``) or with a decimal
