@@ -57,6 +57,7 @@ def mixed_words(text: str) -> list[str]:
 
 LOST = "?\ufffd"  # what a letter becomes when an encoding cannot hold it
 _NAME_CHAR = re.compile(r"[^\W\d_]|[\s\-'’ʼ.‐]")  # a letter, space, hyphen, apostrophe or dot
+_NAME = re.compile(r"(?:[^\W\d_]|[\s\-'’ʼ.‐])*")
 
 
 def lost_characters(text: str) -> str | None:
@@ -73,6 +74,8 @@ def name_characters(text: str) -> str | None:
     """A message when a person's name ``text`` holds characters no name has (besides the lost
     ones of :func:`lost_characters`); else None. Names are letters (any script, with their
     combining marks), spaces, hyphens, apostrophes and dots (initials)."""
+    if _NAME.fullmatch(text):  # the usual case, in one pass
+        return None
     odd = sorted({c for c in text if c not in LOST and not _NAME_CHAR.fullmatch(c)
                   and not unicodedata.category(c).startswith("M")})
     if not odd:
@@ -87,10 +90,9 @@ def _texts(record, path, value, out, person: bool = False, strict: bool = False)
     parts (surname, given, patronymic), where a character no name has is an error too (a trainer's
     or head's name is one free text and may carry a degree: «к.п.н.»)."""
     if isinstance(value, str):
-        lost = lost_characters(value)
-        if lost:
-            out.append(record.finding(path, "error", "text.lost-character", lost))
-        if strict:
+        if "?" in value or "\ufffd" in value:  # inline: these run on every listener's texts
+            out.append(record.finding(path, "error", "text.lost-character", lost_characters(value)))
+        if strict and not _NAME.fullmatch(value):
             odd = name_characters(value)
             if odd:
                 out.append(record.finding(path, "error", "name.character", odd))
