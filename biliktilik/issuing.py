@@ -32,7 +32,7 @@ from biliktilik.load.yamlload import LEDGER_LIMITS, load_text
 from biliktilik.files import folder_lock, write_atomically
 from biliktilik.findings import BiliktilikError, InvalidData, UsageError, sort_findings
 from biliktilik.model.ledger import LEDGER_FILE, ledger_entries, ledger_record  # noqa: F401 (ledger_record: callers)
-from biliktilik.i18n import _
+from biliktilik.i18n import _, ngettext
 
 TOKEN_BYTES = 9  # 72 random bits -> 12 URL-safe characters: short enough for a small QR code
 SERIAL_DIGITS = 4
@@ -344,9 +344,32 @@ def issue(data_dir, cohort_id: str, on: dt.date | None = None, make_token=new_to
         index += 1
         append_key(_find_listener(doc, lf.data.get("id"), cohort.file), "certificate", _cert_map(number, token, issued))
         out.append(Issued(lf.ref, number, token, issued, _name(lf.data)))
+    before = {path: path.read_bytes() if path.exists() else None for path in (ledger_path, cohort.path)}
     write_atomically(ledger_path, _dump_rt(ledger))  # the ledger first: its numbers are taken even if the next write fails
     write_atomically(cohort.path, _dump_rt(doc))
+    _keep_only_valid(data_dir, before, {cohort.file, display_path(ledger_path)}, _("no certificate was issued"))
     return out
+
+
+def _keep_only_valid(data_dir: Path, before: dict, files: set[str], what: str):
+    """Validate what was just written; when ``files`` (as findings name them) now have errors, put
+    every file of ``before`` (path -> its previous bytes, None: it did not exist) back as it was and
+    raise Refused with those errors. The data folder's lock is held (see _writes_data), so no other
+    change of the data runs in between; the data were checked before writing, so this catches what
+    the new values themselves break (issue 11: a certificate the data cannot state)."""
+    checked = _checked(data_dir)
+    errors = [f for f in checked.errors if f.file in files]
+    if not errors:
+        return
+    for path, content in before.items():
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_atomically(path, content)
+    raise Refused(sort_findings(errors),
+                  ngettext("{count} error in {items} after the change; {what}: fix it first, the files were put back as they were",
+                           "{count} errors in {items} after the change; {what}: fix them first, the files were put back as they were",
+                           len(errors)).format(count=len(errors), items=", ".join(sorted(files)), what=what))
 
 
 def _name(listener: dict) -> str:

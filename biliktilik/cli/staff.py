@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from biliktilik.findings import render
-from biliktilik.i18n import _
+from biliktilik.i18n import _, ngettext
 from biliktilik.load.schemas import ORGANISATION
 
 ORGANISATION_KINDS = ORGANISATION["kind"]["allowed"]
@@ -123,9 +123,14 @@ def cmd_import(args) -> int:
     if result.findings:
         print(render(result.findings, args.format))
     if result.errors:
-        where = result.file if all(f.file == result.file for f in result.errors) else _("the spreadsheet")
-        print(_("import refused: {count} error(s) in {where}; {file} was left as it was").format(count=len(result.errors), where=where, file=result.file),
-              file=sys.stderr)
+        count = len(result.errors)
+        if all(f.file == result.file for f in result.errors):
+            message = ngettext("import refused: {count} error in the new {file}; it was left as it was",
+                               "import refused: {count} errors in the new {file}; it was left as it was", count)
+        else:
+            message = ngettext("import refused: {count} error in the spreadsheet or the data; {file} was left as it was",
+                               "import refused: {count} errors in the spreadsheet or the data; {file} was left as it was", count)
+        print(message.format(count=count, file=result.file), file=sys.stderr)
         return 1
     if args.dry_run:
         print(_("dry run: {file} was not changed").format(file=result.file))

@@ -49,3 +49,20 @@ def make(birth: dt.date, female: bool, serial: int) -> str:
         if digit is not None:
             return first + str(digit)
         serial += 1
+
+
+def sex(iin) -> str | None:
+    """'m' or 'f' as the IIN's 7th digit tells it, or None.
+
+    Kazakhstan's IIN (Law "On national registers of identification numbers", 2007; the 7th digit
+    encodes century and sex): 1, 3, 5 a man born in the 19th, 20th, 21st century; 2, 4, 6 a woman.
+    None for anything that is not a checksum-valid IIN (see :func:`problem`) or whose 7th digit is
+    0 or 7-9 (numbers given to foreigners and legal entities do not tell the sex)."""
+    if not isinstance(iin, str) or problem(iin) is not None:
+        return None
+    digit = int(iin[6])
+    if digit in (1, 3, 5):
+        return "m"
+    if digit in (2, 4, 6):
+        return "f"
+    return None

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 
+from biliktilik.load.iin import sex as iin_sex
 from biliktilik.model.facts import ListenerFacts
 from biliktilik.texts import text_of
 
@@ -30,8 +31,9 @@ def holder_gender(listener: dict) -> str | None:
     """'f' or 'm': the grammatical gender of the Russian wording about a listener (прошла / прошёл).
 
     The record's ``gender`` when given; else told by the patronymic's ending (-вич/-ич, -ұлы/-улы:
-    'm'; -вна/-чна, -қызы/-кызы: 'f', case-insensitive); None when neither tells (no patronymic, or
-    another ending): the validator then asks for ``gender``."""
+    'm'; -вна/-чна, -қызы/-кызы: 'f', case-insensitive); else by the IIN's 7th digit (1, 3, 5: 'm';
+    2, 4, 6: 'f'; :func:`biliktilik.load.iin.sex`); None when none of them tells (no patronymic or
+    another ending, and an IIN that does not tell): the validator then asks for ``gender``."""
     gender = listener.get("gender")
     if gender in ("f", "m"):
         return gender
@@ -40,7 +42,7 @@ def holder_gender(listener: dict) -> str | None:
         return "f"
     if patronymic.endswith(_MALE_ENDINGS):
         return "m"
-    return None
+    return iin_sex(listener.get("iin"))
 
 
 def holder_name(listener: dict) -> str:

@@ -101,7 +101,7 @@ def outcome_label(code: str, language: str) -> str:
     return spec()["outcomes"].get(code, {}).get(language, code)
 
 
-CHOICES = {"outcome": "outcomes", "ground": "grounds"}  # column type -> its words in spreadsheet.yaml
+CHOICES = {"outcome": "outcomes", "ground": "grounds", "gender": "genders"}  # column type -> its words in spreadsheet.yaml
 
 
 def choice_words(kind: str) -> dict[str, str]:
@@ -159,8 +159,10 @@ def read_iin(value) -> tuple[str, str | None]:
         digits, was_number = text, False
     if len(digits) == 12:
         problem = iin_check.problem(digits)
+        if problem and iin_check.check_digit(digits[:11]) != int(digits[11]):
+            raise CellProblem(_("{digits} is not a valid IIN: its checksum is wrong ({problem}); a digit is probably mistyped: compare it with the ID card").format(digits=digits, problem=problem))
         if problem:
-            raise CellProblem(f"{digits}: {problem}")
+            raise CellProblem(_("{digits} is not a valid IIN: {problem}").format(digits=digits, problem=problem))
         return digits, None
     if len(digits) > 12:
         raise CellProblem(_("{digits} has {count} digits; an IIN has 12").format(digits=digits, count=len(digits)))
@@ -250,8 +252,27 @@ def read_ground(value) -> str:
     return words[key]
 
 
+def read_gender(value) -> str:
+    """'f' or 'm' from the words of spreadsheet.yaml ``genders`` (әйел/ер, жен/муж, f/m, ...)."""
+    words = choice_words("gender")
+    key = _norm(_text(value))
+    if key not in words:
+        shown = ", ".join(sorted({w[k] for w in spec()["genders"].values() for k in ("kk", "ru")}))
+        raise CellProblem(_("'{text}' is no gender; expected one of: {shown}").format(text=_text(value), shown=shown))
+    return words[key]
+
+
 def read_text(value) -> str:
-    return _unwrap(_text(value))
+    """A text cell as written. Excel's ways of keeping a number as text are undone (``="0123"``;
+    a leading apostrophe or tab before digits: ``'0123``), but an apostrophe or quote that is part
+    of the text (``'Болашақ' мектебі``) is kept."""
+    text = _text(value)
+    m = re.fullmatch(r'="(.*)"', text)
+    if m:
+        return m[1]
+    if re.fullmatch(r"[\t']+[\d +()-]*", text):
+        return text.lstrip("\t'").strip()
+    return text
 
 
 def read_phone(value) -> str:
@@ -273,7 +294,7 @@ def read_email(value) -> str:
 READERS = {
     "text": read_text, "iin": read_iin, "phone": read_phone, "email": read_email, "share": read_share,
     "number": read_number, "grade": read_grade, "date": read_date, "outcome": read_outcome,
-    "ground": read_ground,
+    "ground": read_ground, "gender": read_gender,
 }
 
 

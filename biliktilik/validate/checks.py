@@ -434,9 +434,11 @@ def _listeners(ds, facts: Facts, out: _Out):
         _retake(ds, facts, lf, out)
         _staff_checks(lf, facts, out)
         cert = l.get("certificate")
-        if isinstance(cert, dict) and holder_gender(l) is None:
+        # asked before issuing too: a listener who passed gets a certificate from `issue`, which
+        # must not leave data that no longer validate (issue 11)
+        if (isinstance(cert, dict) or lf.passed) and holder_gender(l) is None:
             out.add(cohort, path + ("name",), "error", "listener.gender",
-                    _("the patronymic does not tell whether the certificate says прошёл or прошла; add gender: f or gender: m to the listener"))
+                    _("neither the patronymic nor the IIN tells whether the certificate says прошёл or прошла; add gender: f or gender: m to the listener"))
         if isinstance(cert, dict) and not lf.passed and not (lf.failures and recorded in ("certificate", "internship_certificate")):  # else said above
             out.add(cohort, path + ("certificate",), "error", "listener.certificate",
                     _("a certificate is recorded but the record gives {get}").format(get=_(_OUTCOME_TEXT.get(lf.outcome, N_('no outcome yet')))))

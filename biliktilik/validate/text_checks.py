@@ -3,7 +3,14 @@
 - ``text.mixed-script``: a word in a name, employer, position, trainer or title that mixes
   Cyrillic and Latin letters («Сейткaзиевa» typed with a Latin 'a'): it looks right on the page
   but is not found by search, sorts wrongly and differs from the ID card. The finding names the
-  letters of the smaller script.
+  letters of the smaller script. An error in a person's name (printed on certificates as on the
+  ID card), a warning in other texts (``IT-мектеп`` may be meant).
+- ``text.lost-character``: a '?' or U+FFFD (the replacement character) in a text printed on
+  certificates and forms (names, employer, position, titles, the head's name): the letter was
+  lost on the way, most often in a CSV saved as Windows-1251, which has no ә, ғ, қ, ң, ө, ұ, ү,
+  һ («Болат?ызы»). An error: the certificate would print the '?'.
+- ``name.character``: a listener's surname, given name or patronymic with a character no name has
+  (a digit, '@', '_', '/', ...); names are letters, spaces, hyphens, apostrophes and dots.
 - ``listener.attendance-share``: attendance written as a percent (``85%``, ``85``) or with a decimal
   comma (``0,85``): attendance is a share between 0 and 1, e.g. 0.85.
 - ``id.latin``: an id with Cyrillic or capital letters; ids are lower-case Latin letters, digits,
@@ -48,13 +55,52 @@ def mixed_words(text: str) -> list[str]:
     return out
 
 
-def _texts(record, path, value, out):
+LOST = "?\ufffd"  # what a letter becomes when an encoding cannot hold it
+_NAME_CHAR = re.compile(r"[^\W\d_]|[\s\-'’ʼ.‐]")  # a letter, space, hyphen, apostrophe or dot
+_NAME = re.compile(r"(?:[^\W\d_]|[\s\-'’ʼ.‐])*")
+
+
+def lost_characters(text: str) -> str | None:
+    """A message when ``text`` holds '?' or U+FFFD, the marks of a letter an encoding lost
+    (Windows-1251 has no ә, ғ, қ, ң, ө, ұ, ү, һ: Excel's "CSV" writes '?' for them); else None."""
+    odd = [c for c in LOST if c in text]
+    if not odd:
+        return None
+    shown = ", ".join("'?'" if c == "?" else "U+FFFD" for c in odd)
+    return _("«{text}» has {shown} where a letter should be: it was probably lost in a Windows-1251 export (Excel's \"CSV\" has no ә, ғ, қ, ң, ө, ұ, ү, һ); re-save the sheet as \"CSV UTF-8\" or .xlsx and import it again, or type the letter").format(text=text, shown=shown)
+
+
+def name_characters(text: str) -> str | None:
+    """A message when a person's name ``text`` holds characters no name has (besides the lost
+    ones of :func:`lost_characters`); else None. Names are letters (any script, with their
+    combining marks), spaces, hyphens, apostrophes and dots (initials)."""
+    if _NAME.fullmatch(text):  # the usual case, in one pass
+        return None
+    odd = sorted({c for c in text if c not in LOST and not _NAME_CHAR.fullmatch(c)
+                  and not unicodedata.category(c).startswith("M")})
+    if not odd:
+        return None
+    return _("«{text}» has {items}, which cannot be in a person's name; names are letters, spaces, hyphens, apostrophes and dots").format(
+        text=text, items=", ".join(repr(c) for c in odd))
+
+
+def _texts(record, path, value, out, person: bool = False, strict: bool = False):
+    """Findings on the texts in ``value`` (a text or a map of texts: a name, {kk, ru}) at ``path``;
+    ``person``: a person's name (mixed scripts are errors); ``strict``: a listener's name in its
+    parts (surname, given, patronymic), where a character no name has is an error too (a trainer's
+    or head's name is one free text and may carry a degree: «к.п.н.»)."""
     if isinstance(value, str):
+        if "?" in value or "\ufffd" in value:  # inline: these run on every listener's texts
+            out.append(record.finding(path, "error", "text.lost-character", lost_characters(value)))
+        if strict and not _NAME.fullmatch(value):
+            odd = name_characters(value)
+            if odd:
+                out.append(record.finding(path, "error", "name.character", odd))
         for message in mixed_words(value):
-            out.append(record.finding(path, "warning", "text.mixed-script", message))
+            out.append(record.finding(path, "error" if person else "warning", "text.mixed-script", message))
     elif isinstance(value, dict):
         for k, v in value.items():
-            _texts(record, path + (k,), v, out)
+            _texts(record, path + (k,), v, out, person, strict)
 
 
 def _id(record, path, value, what, out):
@@ -90,18 +136,24 @@ def check(ds, facts) -> list[Finding]:
             _id(record, ("id",), record.data.get("id"), _("{kind} id").format(kind=kind), out)
     for org in _records(ds, "organisation"):
         _texts(org, ("name",), org.data.get("name"), out)
-        _texts(org, ("head",), org.data.get("head"), out)
+        head = org.data.get("head")
+        if isinstance(head, dict):
+            _texts(org, ("head", "title"), head.get("title"), out)
+            _texts(org, ("head", "name"), head.get("name"), out, person=True)
+        else:
+            _texts(org, ("head",), head, out)
     for prog in _records(ds, "programme"):
         _texts(prog, ("title",), prog.data.get("title"), out)
     for cohort in _records(ds, "cohort"):
         for i, trainer in enumerate(_list(cohort.data.get("trainers"))):
             if isinstance(trainer, dict):
-                _texts(cohort, ("trainers", i, "name"), trainer.get("name"), out)
+                _texts(cohort, ("trainers", i, "name"), trainer.get("name"), out, person=True)
         for i, listener in enumerate(_list(cohort.data.get("listeners"))):
             if not isinstance(listener, dict):
                 continue
             _id(cohort, ("listeners", i, "id"), listener.get("id"), _("listener id"), out)
-            for key in ("name", "employer", "position"):
+            _texts(cohort, ("listeners", i, "name"), listener.get("name"), out, person=True, strict=True)
+            for key in ("employer", "position"):
                 _texts(cohort, ("listeners", i, key), listener.get(key), out)
             value = listener.get("attendance")
             if _share(value):
