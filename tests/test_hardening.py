@@ -105,6 +105,17 @@ def test_broken_and_looping_links_are_findings_not_tracebacks(data):
     assert os.path.islink(data / "programmes" / "dang.yaml") and not os.path.exists("/nonexistent/dir")
 
 
+@pytest.mark.parametrize("target", ["outside", "/nonexistent/dir"])
+def test_new_never_writes_through_a_folder_link(data, tmp_path, target):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(data / "programmes")
+    os.symlink(outside if target == "outside" else target, data / "programmes")
+    line = one_line_refusal(run_cli("new", "programme", "--data", data, "--organisation", "center-nit", "--id", "x-72"), 1)
+    assert "symbolic link" in line and "nothing was written" in line
+    assert list(outside.iterdir()) == []
+
+
 def test_a_link_inside_the_data_folder_is_still_read(data):
     name = "teacher-organiser-80.yaml"
     (data / "programmes" / name).rename(data / name)  # the real file elsewhere in data/, linked back

@@ -148,6 +148,11 @@ def _record(ds: Dataset, kind: str, rid: str) -> dict | None:
 
 def _refuse_existing(ds: Dataset, data_dir: Path, kind: str, rid: str) -> Path:
     path = data_dir / FOLDER[kind] / f"{rid}.yaml"
+    folder = path.parent
+    if os.path.islink(folder) and not Path(os.path.realpath(folder)).is_relative_to(data_dir.resolve()) or \
+            os.path.lexists(folder) and not folder.is_dir():
+        raise ScaffoldError(_("{folder} is a symbolic link to outside the data folder, a broken link or no folder; "
+                              "nothing was written").format(folder=folder))
     taken = os.path.lexists(path)  # a link (even a broken one) is never written through
     if taken or _record(ds, kind, rid) is not None:
         where = path if taken else ds.failed_to_load(kind, rid) or ds.of_kind(kind)[rid].file
