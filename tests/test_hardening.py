@@ -135,7 +135,7 @@ def test_findings_quote_no_secret_and_only_a_short_excerpt(data):
     token = "ghp_A1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv"
     long_kind = "x" * 500
     text = text.replace(f"kind: {record['kind']}", f"kind: {long_kind}", 1)
-    text = re.sub(r"^website:.*$", f"website: {token}", text, count=1, flags=re.M)
+    text = re.sub(r"^website:.*$", f"website: {token}", text, count=1, flags=re.MULTILINE)
     org.write_text(text, encoding="utf-8")
     proc = _validate(data)
     _no_traceback(proc)
