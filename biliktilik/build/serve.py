@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -62,6 +62,9 @@ BANNER_LINES = 50  # errors listed on the page; the terminal has them all
 # write test 4913 (and 4913+123n), gedit's .goutputstream-XXXXXX, swap and backup files.
 IGNORED_NAMES = re.compile(r"sed[A-Za-z0-9]{6}|\.#.*|4913|[0-9]{4,5}|\.goutputstream-.*|.*(\.sw[a-p]|\.swx|\.tmp|~|\.pyc)")
 IGNORED_EVENTS = ("opened", "closed_no_write")
+CLIENT_TIMEOUT = 30  # seconds a request's connection may stay silent before its thread drops it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PCHAR = "-._~!$&'()*+,;=:@"  # RFC 3986 pchar besides letters, digits and %XX: kept in a segment
 
 
 @dataclass
@@ -250,11 +253,34 @@ def inject(html: bytes, extra: str) -> bytes:
     return data + html
 
 
+def local_location(path: str, query: str = "", *, slash: bool | None = None) -> str:
+    """A ``Location`` for a redirect within this server: the decoded ``path`` as an absolute path
+    of its non-empty segments ('/' and '\\' both separate them, '.' and '..' are dropped), each
+    percent-encoded (RFC 3986 pchar), ending in '/' when ``path`` does (or when ``slash``), then
+    ``?query`` with anything outside RFC 3986 encoded. It always starts with exactly one '/' and
+    holds no CR, LF, space or backslash, so it can neither lead to another host (``//evil.example``,
+    ``/\\evil.example``: an open redirect) nor add a header. ``path`` must hold no control
+    character (the handler refuses those with 400 first)."""
+    segments = [seg for seg in path.replace("\\", "/").split("/") if seg not in ("", ".", "..")]
+    slash = path.endswith(("/", "\\")) if slash is None else slash
+    where = "/" + "/".join(quote(seg, safe=_PCHAR) for seg in segments)
+    if segments and slash:
+        where += "/"
+    if query:
+        where += "?" + quote(query, safe=_PCHAR + "/?%")
+    return where
+
+
 class Handler(BaseHTTPRequestHandler):
-    """Serves ``preview.site`` as a static host would, with the banner and the reload script."""
+    """Serves ``preview.site`` as a static host would, with the banner and the reload script.
+
+    A path with a control character (CR, LF, NUL...) gets 400; a path the file system cannot even
+    look up (a name too long) is not found (404); redirects go only to :func:`local_location`;
+    a client silent for ``CLIENT_TIMEOUT`` seconds is dropped."""
 
     preview: Preview  # set on the subclass made by :func:`make_server`
     server_version = "biliktilik-serve"
+    timeout = CLIENT_TIMEOUT  # socketserver.StreamRequestHandler sets it on the connection
 
     def log_message(self, format, *args):  # the base class's signature
         log.debug("%s %s", self.address_string(), format % args)
@@ -290,9 +316,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, body, "application/json", head)
         if path == SCRIPT_PATH:
             return self._send(200, preview.reload_js.encode("utf-8"), "text/javascript; charset=utf-8", head)
+        if _CONTROL.search(path):  # never echoed into a header or a file name
+            return self._send(400, b"bad request\n", "text/plain; charset=utf-8", head)
         default = LANGUAGES[0]
         if path == f"/{default}" or path.startswith(f"/{default}/"):  # the default language lives at /
-            return self._redirect(path[len(default) + 1:] or "/", head)
+            return self._redirect(local_location(path[len(default) + 1:], url.query), head)
         lang = next((lg for lg in LANGUAGES[1:] if path == f"/{lg}" or path.startswith(f"/{lg}/")), default)
         version, good, outcome = preview.snapshot()
         if not good:
@@ -304,11 +332,17 @@ class Handler(BaseHTTPRequestHandler):
         parts = [p for p in rel.split("/") if p not in ("", ".", "..")]
         file = site.joinpath(*parts) if parts else site
         status = 200
-        if file.is_dir():
+        try:
+            is_dir = file.is_dir()
+            found = is_dir or file.is_file()
+        except OSError:  # e.g. ENAMETOOLONG for a long made-up path: nothing there
+            is_dir = found = False
+        if is_dir:
             if not path.endswith("/"):
-                return self._redirect(path + "/" + (f"?{url.query}" if url.query else ""), head)
+                return self._redirect(local_location(path, url.query, slash=True), head)
             file = file / "index.html"
-        if not file.is_file():
+            found = file.is_file()
+        if not found:
             status = 404
             file = site / (f"{lang}/404.html" if lang != default else "404.html")
         try:
@@ -325,13 +359,26 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(status, body, ctype, head)
 
 
+class _Server(ThreadingHTTPServer):
+    """The preview's HTTP server: a client that hangs up or times out is no error worth a traceback;
+    anything else is logged in one line (the traceback with --verbose)."""
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.debug("client %s: %s", client_address, exc)
+        else:
+            log.warning("request from %s failed: %s: %s", client_address[0], type(exc).__name__, exc,
+                        exc_info=log.isEnabledFor(logging.DEBUG))
+
+
 def make_server(preview: Preview, host: str, port: int) -> ThreadingHTTPServer:
     """An HTTP server for ``preview`` bound to ``host``:``port`` (0: a free port).
 
     Raises UsageError with one line when the port is in use or the address cannot be bound."""
     handler = type("PreviewHandler", (Handler,), {"preview": preview})
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = _Server((host, port), handler)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(_("port {port} on {host} is in use; choose another with --port").format(

@@ -177,7 +177,7 @@ class _Cache:
         return result
 
     def put(self, path: Path, stamp, display: str, result):
-        if self.dir is None:
+        if self.dir is None or stamp is None:
             return
         try:
             write_atomically(self._file(path), pickle.dumps((stamp, display, result), protocol=pickle.HIGHEST_PROTOCOL),
@@ -186,39 +186,76 @@ class _Cache:
             log.debug("cache write failed for %s", path)
 
 
-def discover(data_dir: Path):
-    """(path, kind) of every record file, and the files that are no record (hidden files are passed over).
+def _link_problem(path: str, root: Path) -> str | None:
+    """Why the symbolic link ``path`` is not read, or None when it is no link or stays inside ``root``.
 
-    Records are ``<folder>/<name>.yaml`` for the folders of schemas.FOLDERS, or a single file of
-    schemas.FILES; README, .md and .txt files are notes. os.scandir keeps this cheap at 3,000+ files."""
-    found, stray = [], []
+    A link is never followed out of the data folder (a pull request could otherwise make the
+    validator quote a file of the build machine, e.g. a key, into a public CI log); a broken
+    link and a link loop are reported rather than raised. ``root`` is the resolved data folder."""
+    if not os.path.islink(path):
+        return None
+    try:
+        target = Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:
+        return _("a broken symbolic link: its target does not exist; replace the link by the file itself")
+    except OSError:
+        return _("a symbolic link that leads back to itself (a loop); replace the link by the file itself")
+    if not target.is_relative_to(root):
+        return _("a symbolic link to outside the data folder is not read; copy the file into the data folder")
+    return None
+
+
+def discover(data_dir: Path):
+    """(found, stray, refused) of the data folder ``data_dir`` (resolved, absolute).
+
+    ``found``: (path, kind) of every record file; ``stray``: the files that are no record (hidden
+    files are passed over); ``refused``: (path, why) of the symbolic links that are not read (to
+    outside ``data_dir``, broken, or looping; see _link_problem), which become ``file.symlink``
+    findings. Records are ``<folder>/<name>.yaml`` for the folders of schemas.FOLDERS, or a single
+    file of schemas.FILES; README, .md and .txt files are notes. A symbolic link to a folder is
+    followed only at the top level (``data/cohorts -> ...`` inside the data folder), never while
+    walking stray folders, so no link can make the walk endless. os.scandir keeps this cheap at
+    3,000+ files."""
+    found, stray, refused = [], [], []
+    root = Path(data_dir)
 
     def note(name: str) -> bool:
         return name == "README" or name.endswith((".md", ".txt"))
 
+    def refuse(entry) -> bool:
+        why = _link_problem(entry.path, root)
+        if why is not None:
+            refused.append((Path(entry.path), why))
+        return why is not None
+
     def walk_stray(folder: Path):
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or refuse(entry):
                 continue
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 walk_stray(Path(entry.path))
             elif not note(entry.name):
                 stray.append(Path(entry.path))
 
     for entry in sorted(os.scandir(data_dir), key=lambda e: e.name):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or refuse(entry):
             continue
         path = Path(entry.path)
         if entry.is_dir():
             kind = schemas.FOLDERS.get(entry.name)
             if kind is None:
-                walk_stray(path)
+                if entry.is_symlink():
+                    stray.append(path)
+                else:
+                    walk_stray(path)
                 continue
             for sub in sorted(os.scandir(path), key=lambda e: e.name):
-                if sub.name.startswith("."):
+                if sub.name.startswith(".") or refuse(sub):
                     continue
-                if sub.is_dir():
+                if sub.is_dir(follow_symlinks=False):
                     walk_stray(Path(sub.path))
+                elif sub.is_dir():
+                    stray.append(Path(sub.path))
                 elif sub.name.endswith((".yaml", ".yml")):
                     found.append((Path(sub.path), kind))
                 elif not note(sub.name):
@@ -227,7 +264,7 @@ def discover(data_dir: Path):
             found.append((path, schemas.FILES[entry.name]))
         elif not note(entry.name):
             stray.append(path)
-    return found, stray
+    return found, stray, refused
 
 
 def _stamp(path: Path):
@@ -237,7 +274,10 @@ def _stamp(path: Path):
     A content hash would also catch a same-size edit whose mtime and ctime were both restored,
     which needs root (changing the clock); it costs reading every file on each run. The message
     language is part of it: the cached findings are worded in it (biliktilik.i18n)."""
-    st = path.stat()
+    try:
+        st = path.stat()
+    except OSError:  # gone or unreadable since discover(): parsed again, load_file reports it
+        return None
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, CODE_VERSION, i18n.current())
 
 
@@ -256,7 +296,7 @@ def _read_all(files, displays, cache: _Cache, ds: Dataset, progress: Progress = 
     jobs = []
     for i, ((path, kind), display) in enumerate(zip(files, displays)):
         stamp = _stamp(path)
-        hit = cache.get(path, stamp, display)
+        hit = cache.get(path, stamp, display) if stamp is not None else None
         if hit is not None:
             results[i] = hit
             ds.files_cached += 1
@@ -312,7 +352,7 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True, progress: Pro
         return ds
     cache = _Cache((Path(cache_dir) if cache_dir else default_cache_dir(data_dir)) if use_cache else None)
     root = data_dir.resolve()
-    files, stray = discover(root)  # absolute paths: the cache's keys
+    files, stray, refused = discover(root)  # absolute paths: the cache's keys
     prefix = display_path(data_dir)
 
     def shown(path: Path) -> str:  # as findings name it: data/cohorts/x.yaml
@@ -322,6 +362,8 @@ def load_dataset(data_dir, cache_dir=None, use_cache: bool = True, progress: Pro
     for path in stray:
         ds.findings.append(Finding(shown(path), 1, 1, "error", "data.unknown-file",
                                    _("not a record: expected a .yaml file in one of {items}/").format(items=', '.join(sorted(schemas.FOLDERS)))))
+    for path, why in refused:  # never read: the finding names the link, not its target
+        ds.findings.append(Finding(shown(path), 1, 1, "error", "file.symlink", why))
     first_seen: dict[tuple[str, str], Record] = {}
     results = _read_all(files, displays, cache, ds, progress)
     for (path, kind), display, result in zip(files, displays, results):

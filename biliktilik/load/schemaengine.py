@@ -84,7 +84,19 @@ def _names() -> dict:
     }
 
 
+DESCRIBE_MAX = 40  # characters of a value quoted in a finding, quotes and "..." included
+
+# What no finding quotes, not even in part: a PEM block, a "NAME=value" or "password: ..." line,
+# and a long unbroken run of mixed-case letters and digits (a token, a key, a hash in base64).
+_SECRET_LIKE = re.compile(r"-----BEGIN|(?i:secret|token|passw|private|api[_-]?key|bearer)\s*[=:]|^\w+=\S"
+                          r"|(?=[^\s]*[a-z])(?=[^\s]*[A-Z])(?=[^\s]*\d)[A-Za-z0-9+/=_-]{24,}")
+
+
 def _describe(value) -> str:
+    """A value as a finding quotes it: ``'text'`` (repr, so control characters stay escaped) cut to
+    DESCRIBE_MAX characters, a number as written, words for null, mappings and lists. A text that
+    looks like a secret (_SECRET_LIKE) is never quoted, only counted ("a text of N characters"), so
+    that a finding printed into a public CI log cannot carry one."""
     if value is None:
         return _("nothing (null)")
     if isinstance(value, bool):
@@ -93,8 +105,10 @@ def _describe(value) -> str:
         return _("a mapping")
     if isinstance(value, list):
         return _("a list")
+    if isinstance(value, str) and _SECRET_LIKE.search(value):
+        return _("a text of {count} characters (not shown)").format(count=len(value))
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) < 60 else text[:57] + "..."
+    return text if len(text) <= DESCRIBE_MAX else text[: DESCRIBE_MAX - 3] + "..."
 
 
 def _leaves(errors):
@@ -224,6 +238,8 @@ def _finding(kind: str, document, file: str, error) -> Finding | None:
         return made(message)
     if rule == "minlength":
         return made(_("has {count} item(s); at least {minimum} expected").format(count=len(value), minimum=error.constraint))
+    if rule == "maxlength" and isinstance(value, str):
+        return made(_("is {count} characters long; at most {maximum} allowed").format(count=len(value), maximum=error.constraint))
     if rule == "maxlength":
         return made(_("has {count} item(s); at most {maximum} expected").format(count=len(value), maximum=error.constraint))
     if rule == "regex":

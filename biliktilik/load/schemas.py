@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from biliktilik.i18n import N_
 
-ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*", "meta": {"format": N_("lower-case-id")}}
+ID_MAX = 64  # characters: an id names a file (<id>.yaml) and a page, far below any file system's limit
+ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9._-]*", "maxlength": ID_MAX, "meta": {"format": N_("lower-case-id")}}
 TEXT = {"type": "string", "empty": False}
 TEXTS = {"type": "list", "schema": TEXT}
 LANG = {"type": "string", "allowed": ["kk", "ru", "en"]}

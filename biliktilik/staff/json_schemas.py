@@ -10,7 +10,7 @@ folder, which :func:`biliktilik.load.dataset.discover` passes over).
 Translation: cerberus ``type`` -> JSON types (``date`` -> a string with ``format: date``, as YAML
 dates reach a JSON validator as text), ``allowed`` -> ``enum``, ``regex`` -> ``pattern``
 anchored (cerberus matches the whole value), ``min``/``max`` -> ``minimum``/``maximum``,
-``minlength`` -> ``minItems``, ``empty: False`` -> ``minLength: 1``, ``required`` -> ``required``,
+``minlength``/``maxlength`` -> ``minItems``/``maxItems`` (``minLength``/``maxLength`` for a text), ``empty: False`` -> ``minLength: 1``, ``required`` -> ``required``,
 unknown keys -> ``additionalProperties: false``, ``keysrules``/``valuesrules`` ->
 ``propertyNames``/``additionalProperties``. The rules of Order 95 and the references between
 files are the validator's (``biliktilik validate``), not the schemas'.
@@ -77,6 +77,8 @@ def convert(rule: dict, docs: dict | None = None, path: str = "") -> dict:
         out["maximum"] = rule["max"]
     if "minlength" in rule:
         out["minItems" if rule.get("type") == "list" else "minLength"] = rule["minlength"]
+    if "maxlength" in rule:
+        out["maxItems" if rule.get("type") == "list" else "maxLength"] = rule["maxlength"]
     if rule.get("empty") is False:
         out["minLength"] = 1
     fmt = (rule.get("meta") or {}).get("format")

@@ -42,6 +42,13 @@ ID_RE = re.compile(schemas.ID["regex"] + r"\Z")
 SHARED_RULESET = "order-95"  # the rule set and regulation text every instance starts with
 _HOST_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _HOST_RE = re.compile(rf"{_HOST_LABEL}(\.{_HOST_LABEL})*\Z")
+# A site's path: segments of RFC 3986's unreserved characters or %XX (no sub-delims: no quote,
+# '&', '(' or '=' that would need escaping in YAML, Markdown or HTML), no empty, '.' or '..' segment.
+_SEGMENT = r"(?:[A-Za-z0-9_~-]|%[0-9A-Fa-f]{2}|\.(?=[^/]*[^./]))(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})*"
+_PATH_RE = re.compile(rf"(?:/{_SEGMENT})*/?\Z")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Escaped with a backslash by both CommonMark (GitHub's README) and Python-Markdown (MkDocs)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!])")
 
 
 class ScaffoldError(BiliktilikError):
@@ -59,19 +66,50 @@ def _scalar(value) -> str:
     return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
+def _one_line(value) -> str:
+    """``value`` as text on one line (for a YAML or shell comment): line breaks and other control
+    characters become spaces."""
+    return " ".join(_CONTROL_RE.sub(" ", str(value)).split())
+
+
+def _markdown(value) -> str:
+    """``value`` as literal Markdown text on one line: '&', '<' and '>' as HTML entities, the other
+    characters that make Markdown (links, emphasis, code, headings) escaped with a backslash
+    (CommonMark 2.4, which Python-Markdown shares for these), so a name can become neither a link,
+    nor markup, nor HTML, and reads as written on GitHub and in MkDocs."""
+    text = _one_line(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SCAFFOLD)), autoescape=False,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["q"] = _scalar
+    env.filters["line"] = _one_line
+    env.filters["md"] = _markdown
     return env
 
 
 def check_id(value: str, what: str) -> str:
     """``value`` when it is an id as the validator wants it (lower-case Latin letters, digits,
-    '.', '_', '-'; schemas.ID), else UsageError naming ``what``."""
+    '.', '_', '-', at most schemas.ID_MAX = 64 characters; schemas.ID), else UsageError naming ``what``
+    (the value itself is not repeated when it is too long)."""
+    if isinstance(value, str) and len(value) > schemas.ID_MAX:
+        raise UsageError(_("{what} is {count} characters long; an id has at most {maximum}").format(
+            what=what, count=len(value), maximum=schemas.ID_MAX))
     if not isinstance(value, str) or not ID_RE.match(value):
         raise UsageError(_("{what} '{value}' is not an id: use lower-case Latin letters, digits, '.', '_' and '-', "
                            "starting with a letter or digit").format(what=what, value=value))
+    return value
+
+
+def check_count(value: int | None, option: str, kind: str, field: str) -> int | None:
+    """``value`` (None: a blank) when the schema of ``kind`` allows it for ``field`` (its ``min``,
+    e.g. a programme's hours and a cohort's seats at least 1), else UsageError naming ``option``:
+    `new` refuses what the validator would refuse right after."""
+    minimum = schemas.SCHEMAS[kind][field].get("min")
+    if value is not None and minimum is not None and value < minimum:
+        raise UsageError(_("{option} {value} is below the minimum {minimum}").format(option=option, value=value, minimum=minimum))
     return value
 
 
@@ -110,8 +148,14 @@ def _record(ds: Dataset, kind: str, rid: str) -> dict | None:
 
 def _refuse_existing(ds: Dataset, data_dir: Path, kind: str, rid: str) -> Path:
     path = data_dir / FOLDER[kind] / f"{rid}.yaml"
-    if path.exists() or _record(ds, kind, rid) is not None:
-        where = path if path.exists() else ds.failed_to_load(kind, rid) or ds.of_kind(kind)[rid].file
+    folder = path.parent
+    if os.path.islink(folder) and not Path(os.path.realpath(folder)).is_relative_to(data_dir.resolve()) or \
+            os.path.lexists(folder) and not folder.is_dir():
+        raise ScaffoldError(_("{folder} is a symbolic link to outside the data folder, a broken link or no folder; "
+                              "nothing was written").format(folder=folder))
+    taken = os.path.lexists(path)  # a link (even a broken one) is never written through
+    if taken or _record(ds, kind, rid) is not None:
+        where = path if taken else ds.failed_to_load(kind, rid) or ds.of_kind(kind)[rid].file
         raise ScaffoldError(_("{kind} '{id}' exists already ({where}); nothing was written").format(
             kind=kind, id=rid, where=where))
     return path
@@ -148,7 +192,7 @@ def record_values(ds: Dataset, data_dir: Path, kind: str, options: dict) -> tupl
         org = check_id(options["organisation"], "--organisation")
         _known(ds, "organisation", org, "--organisation")
         values |= {"organisation": org, "title_kk": options.get("title_kk"), "title_ru": options.get("title_ru"),
-                   "audience_kk": None, "audience_ru": None, "hours": options.get("hours"),
+                   "audience_kk": None, "audience_ru": None, "hours": check_count(options.get("hours"), "--hours", "programme", "hours"),
                    "languages": options.get("languages"), "formats": options.get("formats")}
     else:
         prog = check_id(options["programme"], "--programme")
@@ -161,7 +205,7 @@ def record_values(ds: Dataset, data_dir: Path, kind: str, options: dict) -> tupl
         values |= {"programme": prog, "organisation": org if isinstance(org, str) and ID_RE.match(org) else None,
                    "format": options.get("format") or (formats[0] if len(formats) == 1 else None),
                    "language": options.get("language") or (languages[0] if len(languages) == 1 else None),
-                   "start": start, "end": end, "seats": options.get("seats"),
+                   "start": start, "end": end, "seats": check_count(options.get("seats"), "--seats", "cohort", "seats"),
                    "formats_hint": ", ".join(formats) or "full_time, distance, blended, one_week",
                    "languages_hint": ", ".join(languages) or "kk, ru"}
     return path, values
@@ -215,9 +259,14 @@ def new_record(data_dir: Path, kind: str, options: dict) -> Written:
 def check_site_url(url: str) -> str:
     """The site's address as ``site_url`` wants it: ``https://host[:port][/path]/`` (http only for
     localhost and 127.0.0.1, for trying it out), no user, query or fragment, the host in ASCII
-    (an IDN such as ``мысал.қаз`` as punycode, as did:web names it), ending in '/'.
-    Raises UsageError saying what is wrong."""
-    parts = urlsplit((url or "").strip())
+    (an IDN such as ``мысал.қаз`` as punycode, as did:web names it), ending in '/'. The path is
+    plain (RFC 3986 unreserved characters and %XX in non-empty segments, no '.' or '..'), so the
+    address goes into mkdocs.yml, the README, the QR codes and HTML unchanged and safely.
+    Raises UsageError saying what is wrong (never for a control character: it is not echoed)."""
+    url = (url or "").strip()
+    if _CONTROL_RE.search(url):  # urlsplit would silently drop a tab or line break
+        raise UsageError(_("--site-url may not hold line breaks or other control characters"))
+    parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
     if parts.scheme not in ("http", "https") or not host:
         raise UsageError(_("--site-url '{url}' is not an address like https://courses.example.kz/").format(url=url))
@@ -230,6 +279,9 @@ def check_site_url(url: str) -> str:
         port = parts.port
     except ValueError:
         raise UsageError(_("--site-url '{url}' has a bad port").format(url=url)) from None
+    if not _PATH_RE.match(parts.path):
+        raise UsageError(_("--site-url '{url}': the path may hold only Latin letters, digits, '-', '.', '_', '~' "
+                           "and '/' between its parts (RFC 3986), e.g. https://example.kz/courses/").format(url=url))
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
     return f"{parts.scheme}://{ascii_host}{f':{port}' if port else ''}{path}"
 
@@ -366,6 +418,8 @@ def init_instance(target: Path, *, site_url: str, issuer_domain: str | None, org
     for option, value in (("--name-kk", name_kk), ("--name-ru", name_ru), ("--head", head_name)):
         if not (value or "").strip():
             raise UsageError(_("{option} is empty").format(option=option))
+        if _CONTROL_RE.search(value):
+            raise UsageError(_("{option} may not hold line breaks or other control characters").format(option=option))
     if repo_url is not None and not re.fullmatch(r"https://[^\s/]+/\S+", repo_url):
         raise UsageError(_("--repo-url '{url}' is not an https address of a repository").format(url=repo_url))
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
