@@ -848,8 +848,8 @@ def chunks_by_programme(groups: list[tuple[str, list[Certificate]]], todo: list[
 
 def files(ctx):
     """print/certificates/ of a build, cohort by cohort: a cohort whose certificates (with their status,
-    the site address and the code through the cache's code version) are in ``ctx.cache`` is written back
-    from there; the others are rendered by ``ctx.jobs`` worker processes (fork), a programme's cohorts
+    the site address and the code through the cache's code version) are in ``ctx.cache`` is put back
+    from there as hard links to its blobs (nothing read or written); the others are rendered by ``ctx.jobs`` worker processes (fork), a programme's cohorts
     by one worker (``chunks_by_programme``), and each cohort's PDFs are written as soon as they are
     made, so memory holds a few cohorts' PDFs, never all of them."""
     global _JOB
@@ -868,12 +868,10 @@ def files(ctx):
     todo = []
     with progress.stage(_("certificate PDFs"), total=len(certs)) as advance:
         for i, (cid, group) in enumerate(groups):
-            cached = cache.get(CACHE_KIND, keys[i]) if cache is not None else None
-            if cached is None:
+            # a hit: hard links to the cache's blobs, each path claimed first (a path twice is refused)
+            if cache is None or cache.link(CACHE_KIND, keys[i], ctx.print.root, claim=ctx.print.claim) is None:
                 todo.append(i)
                 continue
-            for rel, data in cached:
-                ctx.print.write(rel, data)  # refuses a path twice
             advance(len(group))
         log.info("certificates: %d certificate(s), %d of %d cohort(s) rendered", len(certs), len(todo), len(groups))
         if not todo:
@@ -881,10 +879,13 @@ def files(ctx):
         _JOB = (Renderer(), groups, positions)
         try:
             def done(i, produced):
-                for rel, data in produced:
-                    ctx.print.write(rel, data)
-                if cache is not None:
-                    cache.put(CACHE_KIND, keys[i], produced)
+                if cache is None:
+                    for rel, data in produced:
+                        ctx.print.write(rel, data)
+                else:
+                    for rel, _data in produced:
+                        ctx.print.claim(rel)
+                    cache.store(CACHE_KIND, keys[i], produced, ctx.print.root)  # blobs, linked into print/
                 advance(len(groups[i][1]))
                 log.info("certificates: %s: %d certificate(s)", groups[i][0], len(groups[i][1]))
 

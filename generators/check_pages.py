@@ -56,17 +56,43 @@ def pages(ctx):
 
 def check_files(ds) -> dict[str, str]:
     """site-relative path -> JSON text, one per certificate of the ledger."""
-    out = {}
-    for entry in ledger_entries(ds):
-        token = entry.get("token")
-        if not isinstance(token, str) or not token:
-            continue
+    tokens = [e.get("token") for e in ledger_entries(ds)]
+    return {rel: data.decode("utf-8") for rel, data in check_files_of(t for t in tokens if isinstance(t, str) and t)}
+
+
+CACHE_KIND = "check"
+
+
+def check_files_of(tokens) -> list[tuple[str, bytes]]:
+    """[(site-relative path, JSON bytes)] of the check files of ``tokens`` (verification tokens)."""
+    out = []
+    for token in tokens:
         code = control_code(token)
         sealed = seal_check_path(code, f"v/{token}/")
-        out[f"{FOLDER}/{check_key(code)}.json"] = json.dumps(sealed, separators=(",", ":")) + "\n"
+        out.append((f"{FOLDER}/{check_key(code)}.json", (json.dumps(sealed, separators=(",", ":")) + "\n").encode()))
     return out
 
 
 def files(ctx):
-    for rel, text in check_files(ctx.dataset).items():
-        ctx.site.write(rel, text)
+    """site/check/: one sealed file per certificate of the ledger (``check_files``). With the build's
+    output cache (``ctx.cache``) the files are grouped by cohort and kept under the cohort's tokens: an
+    unchanged cohort's files are put back as hard links to the cache's blobs, not sealed and written
+    again (issue 12: a rebuild's cost does not grow with the certificates it did not change)."""
+    cache = getattr(ctx, "cache", None)
+    if cache is None:
+        for rel, text in check_files(ctx.dataset).items():
+            ctx.site.write(rel, text)
+        return
+    by_cohort: dict[str, list[str]] = {}
+    for entry in ledger_entries(ctx.dataset):
+        token = entry.get("token")
+        if isinstance(token, str) and token:
+            by_cohort.setdefault(str(entry.get("listener", "")).split("/")[0], []).append(token)
+    for cohort in sorted(by_cohort):
+        key = cache.key(CACHE_KIND, by_cohort[cohort])
+        if cache.link(CACHE_KIND, key, ctx.site.root, claim=ctx.site.claim) is not None:
+            continue
+        produced = check_files_of(by_cohort[cohort])
+        for rel, _data in produced:
+            ctx.site.claim(rel)
+        cache.store(CACHE_KIND, key, produced, ctx.site.root)

@@ -73,36 +73,94 @@ def report_view(rep: R.Report, lang: str) -> dict:
 PDF_ROWS = 1000
 
 
+REPORT_KIND = "report"
+
+
+def _report_key(cache, rep: R.Report, csv_text: str, views: list[dict]) -> str | None:
+    """The cache key of one report's files: its name, its CSV (every column of every row, raw), what
+    each language's HTML and PDF show (``report_view``: titles, formatted rows, overdue flags, notes,
+    sources, the as-of date) and, for a calendar, its deadlines (their repr: the iCalendar events); None without
+    a cache or when a part cannot be keyed."""
+    if cache is None:
+        return None
+    try:
+        return cache.key(REPORT_KIND, rep.name, csv_text, views, [repr(d) for d in rep.deadlines] if rep.kind == "calendar" else None)
+    except TypeError:
+        return None
+
+
+class _Pending:
+    """A report's files not found in the cache: written (and kept under ``key``) once its PDFs are made."""
+
+    def __init__(self, key, files, pdfs):
+        self.key, self.files, self.waiting = key, files, set(pdfs)
+
+
 def files(ctx):
+    """print/reports/ (see the module's docstring). With the build's output cache (``ctx.cache``)
+    each report's files (CSV, HTML, iCalendar, PDFs) are kept under ``_report_key`` (issue 12 part 4):
+    a report whose rows did not change is put back as hard links to the cache's blobs, with no HTML
+    rendered, no PDF read and nothing written. The rows themselves (biliktilik.model.reports) are
+    computed in every build: the key is made from them."""
     ds, facts = ctx.dataset, ctx.facts
+    cache = getattr(ctx, "cache", None)
     renderer = Renderer(TEMPLATES, "report.html.j2", "reports.css")
     reports = all_reports(ds, facts)
-    jobs, written = [], []
+    jobs, written, pending = [], [], {}
+    linked = 0
+
+    def one(rep: R.Report, langs, pdf_langs, ics: bool):
+        """The files of ``rep``: from the cache, or made now (PDFs queued as jobs)."""
+        nonlocal linked
+        csv_text = rep.csv()
+        views = {lang: report_view(rep, lang) for lang in langs}
+        key = _report_key(cache, rep, csv_text, [views[lang] for lang in langs])
+        if key is not None and cache.link(REPORT_KIND, key, ctx.print.root, claim=ctx.print.claim) is not None:
+            linked += 1
+            return views
+        made = [(f"{REPORTS}/{rep.name}.csv", csv_text.encode("utf-8"))]
+        for lang in langs:
+            if lang in html_of:
+                made.append((f"{REPORTS}/{rep.name}.{lang}.html", _page(renderer, views[lang]).encode("utf-8")))
+        if ics:
+            made += [(f"{REPORTS}/{rep.name}.{lang}.ics", rep.ics(lang).encode("utf-8")) for lang in LANGUAGES]
+        pdfs = [(f"{REPORTS}/{rep.name}.{lang}.pdf", views[lang], views[lang]["title"]) for lang in pdf_langs(views)]
+        jobs.extend(pdfs)
+        if key is None:
+            for rel, data in made:
+                ctx.print.write(rel, data)
+        else:
+            for rel, _data in made:
+                ctx.print.claim(rel)
+            group = _Pending(key, made, [rel for rel, _v, _t in pdfs])
+            for rel, _v, _t in pdfs:
+                pending[rel] = group
+            if not pdfs:
+                cache.store(REPORT_KIND, key, made, ctx.print.root)
+        return views
+
+    html_of = set(LANGUAGES)
     for rep in reports:
-        ctx.print.write(f"{REPORTS}/{rep.name}.csv", rep.csv())
+        views = one(rep, LANGUAGES, lambda v: [l for l in LANGUAGES if len(v[l]["rows"]) <= PDF_ROWS],
+                    rep.kind == "calendar")
         written.append((f"{rep.name}.csv", rep.title["en"]))
         for lang in LANGUAGES:
-            v = report_view(rep, lang)
-            ctx.print.write(f"{REPORTS}/{rep.name}.{lang}.html", _page(renderer, v))
-            written.append((f"{rep.name}.{lang}.html", v["title"]))
-            if len(v["rows"]) <= PDF_ROWS:
-                jobs.append((f"{REPORTS}/{rep.name}.{lang}.pdf", v, v["title"]))
-                written.append((f"{rep.name}.{lang}.pdf", v["title"]))
+            written.append((f"{rep.name}.{lang}.html", views[lang]["title"]))
+            if len(views[lang]["rows"]) <= PDF_ROWS:
+                written.append((f"{rep.name}.{lang}.pdf", views[lang]["title"]))
         if rep.kind == "calendar":
             for lang in LANGUAGES:
-                ctx.print.write(f"{REPORTS}/{rep.name}.{lang}.ics", rep.ics(lang))
                 written.append((f"{rep.name}.{lang}.ics", rep.title.get(lang)))
+    html_of = set()  # per-cohort reports: a CSV and one PDF in the cohort's language, no HTML
     for c in sorted(ds.cohorts.values(), key=lambda r: r.id):
         if facts.of_cohort(c.id):
             rep = R.report("listener-lists", ds, facts, cohort=c.id)
-            ctx.print.write(f"{REPORTS}/{rep.name}.csv", rep.csv())
             lang = c.data.get("language") if c.data.get("language") in LANGUAGES else LANGUAGES[0]
-            v = report_view(rep, lang)
-            jobs.append((f"{REPORTS}/{rep.name}.{lang}.pdf", v, v["title"]))
-            written += [(f"{rep.name}.csv", rep.title["en"]), (f"{rep.name}.{lang}.pdf", v["title"])]
+            views = one(rep, [lang], lambda v, lang=lang: [lang], False)
+            written += [(f"{rep.name}.csv", rep.title["en"]), (f"{rep.name}.{lang}.pdf", views[lang]["title"])]
         if facts.of_cohort(c.id) and c.data["end"] <= facts.today:
             rep = R.report("nobd", ds, facts, cohort=c.id)
-            ctx.print.write(f"{REPORTS}/{rep.name}.csv", rep.csv())
+            one(rep, [], lambda v: [], False)
             written.append((f"{rep.name}.csv", rep.title["en"]))
     # the country-wide reports hold a row per listener or certificate and take most of the time: largest
     # first, one job at a time per worker, streamed to disk (ctx.jobs processes)
@@ -110,10 +168,18 @@ def files(ctx):
     workers = getattr(ctx, "jobs", 1) or 1
     with (getattr(ctx, "progress", None) or QUIET).stage(_("report PDFs"), total=len(jobs)) as advance:
         for rel, data in renderer.iter_pdfs(jobs, pdf_cache(ctx), workers, chunksize=1):
-            ctx.print.write(rel, data)
+            group = pending.pop(rel, None)
+            if group is None:
+                ctx.print.write(rel, data)
+            else:
+                ctx.print.claim(rel)
+                group.files.append((rel, data))
+                group.waiting.discard(rel)
+                if not group.waiting:  # the report's last PDF: every file of it to the cache, linked here
+                    cache.store(REPORT_KIND, group.key, group.files, ctx.print.root)
             advance()
     ctx.print.write(f"{REPORTS}/index.html", _index(written, facts.today))
-    log.info("reports: %d report(s), %d PDF(s)", len(reports), len(jobs))
+    log.info("reports: %d report(s), %d PDF(s), %d report(s) from the cache", len(reports), len(jobs), linked)
 
 
 def _page(renderer: Renderer, view: dict) -> str:

@@ -374,9 +374,10 @@ def _render_group(i: int) -> int:
     """Render, sign and write the certificates of group ``i`` (one cohort); keep them in the cache."""
     pub, groups, root, cache, keys = _JOB
     files = [f for cert in groups[i] for f in pub.files_of(cert)]
-    _write_group(root, files)
     if cache is not None:
-        cache.put(CACHE_KIND, keys[i], files)
+        cache.store(CACHE_KIND, keys[i], files, root)  # each file written once, as a blob, linked here
+    else:
+        _write_group(root, files)
     return len(groups[i])
 
 
@@ -393,7 +394,8 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
     """Write every certificate's files and the shared ones into ``site`` (a biliktilik.build.output.Output).
 
     Certificates are grouped by cohort (``facts["cohort"]``); a group whose key (``group_key``) is in
-    ``cache`` (a biliktilik.build.cache.OutputCache, or None) is written back from there, the others
+    ``cache`` (a biliktilik.build.cache.OutputCache, or None) is put back from there as hard links to
+    the cache's blobs (``OutputCache.link``: no file read or written), the others
     are rendered and signed, shared among ``workers`` processes (fork; default all cores) that write
     straight into the site's staging folder, one group at a time, so memory does not grow with the
     number of certificates. All paths are claimed in the writer first, so a path another generator
@@ -424,11 +426,10 @@ def publish(certs: list[Cert], site_url: str, issuer: signing.Issuer, site, work
     todo = []
     with progress.stage(_("verification pages"), total=len(certs)) as advance:
         for i, group in enumerate(groups):
-            files = cache.get(CACHE_KIND, keys[i]) if cache is not None else None
-            if files is None:
+            # a hit: hard links to the cache's blobs (the previous site's very files), nothing read or written
+            if cache is None or cache.link(CACHE_KIND, keys[i], root) is None:
                 todo.append(i)
             else:
-                _write_group(root, files)
                 advance(len(group))
         _JOB = (pub, groups, root, cache, keys)
         try:

@@ -217,3 +217,41 @@ def test_each_kind_of_one_cohort_change_rebuilds_to_a_cold_build(cold_built, tmp
                                    shallow=False)[1]]
     assert differs, "the change left every output as it was"
     assert not [p.name for p in out.iterdir() if ".building-" in p.name]  # the previous output: .previous-*
+
+
+# --------------------------------------------------------------------------- a rebuild writes only what changed
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_rebuild_after_no_change_writes_almost_nothing_new(synth_data, tmp_path, caplog):
+    """Issue 12 part 4: a rebuild with nothing changed puts the unchanged outputs (verification pages
+    and credentials, check files, certificate PDFs, MkDocs' pages) back as hard links to the cache's
+    blobs: the very files of the previous build (same inodes), nothing written again. What is still
+    written afresh (status lists, did.json, reports, blank forms) is a few files per report or
+    form, not per certificate."""
+    data = tmp_path / "data"
+    shutil.copytree(synth_data, data)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build(data, out / "site", out / "print", cache_dir=cache, site_url=SITE_URL, jobs=2)
+    first = {part: _inodes(out / part) for part in ("site", "print")}
+    build(data, out / "site", out / "print", cache_dir=cache, site_url=SITE_URL, jobs=2)
+    second = {part: _inodes(out / part) for part in ("site", "print")}
+    for part in ("site", "print"):
+        assert set(first[part]) == set(second[part])
+    new = {f"{part}/{rel}" for part in ("site", "print") for rel, ino in second[part].items() if first[part][rel] != ino}
+    per_certificate = [rel for rel in new if rel.startswith(("site/v/", "site/check/", "print/certificates/"))
+                       and rel.count("/") > 2 and "/unknown/" not in rel]
+    assert per_certificate == []
+    assert not [rel for rel in new if rel.endswith(".html") and rel.startswith("site/") and "/v/" not in rel]
+    tokens = len(list((out / "site" / "v").glob("*/credential.jwt")))
+    assert tokens > 50
+    # made afresh in every build, a fixed number whatever the data's size: the signed status lists and
+    # did.json, the verification pages' shared files, the blank forms (none
+    # of them per listener or cohort), the reports' index
+    fresh = ("site/status/", "site/.well-known/", "site/forms/", "site/v/index.html", "site/v/unknown/",
+             "site/v/verify.js", "print/reports/index.html")
+    assert sorted(rel for rel in new if not rel.startswith(fresh)) == []
+    total = sum(len(v) for v in second.values())
+    assert len(new) < total / 10, (len(new), total)

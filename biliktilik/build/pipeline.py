@@ -125,7 +125,8 @@ def mkdocs_site(ctx: Context, lang: str, config_file: Path, strict: bool, site_d
     byte: the catalog, regulations, hand-written pages), mkdocs.yml as read (with the site
     address), ``strict``, MkDocs' build date (the sitemap's lastmod; SOURCE_DATE_EPOCH pins it)
     and the cache's code version (the hooks, theme overrides under templates/, MkDocs and
-    Material's versions). ``site_dir``: where this language's output goes (default: its place in
+    Material's versions). A hit puts the files back as hard links to the cache's blobs
+    (``OutputCache.link``). ``site_dir``: where this language's output goes (default: its place in
     ``ctx.site``; a folder of its own when the languages run in parallel, see ``_MkdocsRuns``).
     Returns True when it came from the cache. Raises BuildError when MkDocs fails."""
     from mkdocs.utils import get_build_date
@@ -139,15 +140,13 @@ def mkdocs_site(ctx: Context, lang: str, config_file: Path, strict: bool, site_d
         return False
     key = ctx.cache.key(MKDOCS_KIND, lang, ctx.config, ctx.site_url, strict, str(get_build_date()),
                         _tree_digest(ctx.docs[lang]))
-    files = ctx.cache.get(MKDOCS_KIND, key)
-    if files is not None:
-        for rel, data in files:
-            target = site_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    if ctx.cache.link(MKDOCS_KIND, key, site_dir) is not None:  # hard links to the cache's blobs
         return True
     _mkdocs(ctx, lang, config_file, strict, site_dir)
-    ctx.cache.put(MKDOCS_KIND, key, _site_files(site_dir, LANGUAGES[1:] if lang == default and not own else ()))
+    # MkDocs' files become the blobs (hard links, nothing copied)
+    ctx.cache.store(MKDOCS_KIND, key, _site_files(site_dir, LANGUAGES[1:] if lang == default and not own else ()),
+                    site_dir, written=True)
     return False
 
 
