@@ -171,7 +171,7 @@ def _mkdocs_child(ctx: Context, lang: str, config_file: Path, strict: bool, fold
     except BuildError as exc:
         conn.send(("error", str(exc)))
     except BaseException as exc:  # noqa: BLE001 - the parent reports it as one line
-        conn.send(("error", f"MkDocs failed for language '{lang}': {exc.__class__.__name__}: {exc}"))
+        conn.send(("error", _("MkDocs failed for language '{lang}': {name}: {exc}").format(lang=lang, name=exc.__class__.__name__, exc=exc)))
     finally:
         conn.close()
 
@@ -209,26 +209,26 @@ class _MkdocsRuns:
         or MkDocs and a generator both wrote one file)."""
         if not self.parallel:
             for lang in LANGUAGES:  # the default language first: its MkDocs run cleans the whole site folder
-                with self.ctx.progress.stage(f"mkdocs {lang}"):
+                with self.ctx.progress.stage(_("MkDocs ({lang})").format(lang=lang)):
                     if mkdocs_site(self.ctx, lang, self.config_file, self.strict):
                         log.info("mkdocs %s: unchanged, from the cache", lang)
             return
         try:
             results = []
             for lang, folder, proc, conn in self.runs:
-                with self.ctx.progress.stage(f"mkdocs {lang} (wait)"):
+                with self.ctx.progress.stage(_("MkDocs ({lang})").format(lang=lang)):  # waits for its process
                     try:
                         results.append(conn.recv())
                     except EOFError:
-                        results.append(("error", f"MkDocs failed for language '{lang}': its process stopped "
-                                                 f"(exit code {proc.exitcode})"))
+                        results.append(("error", _("MkDocs failed for language '{lang}': its process stopped "
+                                                   "(exit code {code})").format(lang=lang, code=proc.exitcode)))
                     proc.join()
-            for (lang, *_), (status, value) in zip(self.runs, results):
+            for (lang, *_rest), (status, value) in zip(self.runs, results):
                 if status == "error":
                     raise BuildError(value)
                 if value:
                     log.info("mkdocs %s: unchanged, from the cache", lang)
-            for lang, folder, _, _ in self.runs:
+            for lang, folder, _proc, _conn in self.runs:
                 _merge_into(self.ctx.site, folder, "" if lang == LANGUAGES[0] else lang)
         finally:
             self.close()
