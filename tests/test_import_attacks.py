@@ -149,7 +149,8 @@ def test_one_cell_at_xfd1048576_is_refused_without_taking_memory(work):
     ws.cell(1048576, 16384, "x")
     wb.save(work / "far.xlsx")
     assert (work / "far.xlsx").stat().st_size < 10_000
-    _one_line_refusal(_limited_cli("import", "--dry-run", "--cohort", COHORT, work / "far.xlsx", cwd=work), "far.xlsx")
+    _one_line_refusal(_limited_cli("import", "--dry-run", "--cohort", COHORT, work / "far.xlsx", cwd=work),
+                      "far.xlsx", "reaches row 1048576")
 
 
 def test_a_far_cell_without_a_stated_dimension_is_refused_too(work):

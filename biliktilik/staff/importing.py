@@ -25,6 +25,7 @@ A CSV saved by Excel as "CSV" in Windows-1251 has lost ә, ғ, қ, ң, ө, ұ, �
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import os
@@ -33,6 +34,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -224,7 +226,8 @@ def _read_xlsx(path: Path) -> Table:
         table.hidden = [w.title for w in wb.worksheets if w not in visible]
         rows, cols = ws.max_row, ws.max_column  # as the sheet states (its <dimension>), None when it does not
         if rows and rows > MAX_ROWS + HEADER_SCAN_ROWS:
-            raise _too_many_rows(path)
+            raise UsageError(_("{path}: the sheet «{sheet}» reaches row {count}, more than {limit} rows; a listener spreadsheet holds one cohort (delete the rows below the list, or split it)").format(
+                path=path, sheet=shown(ws.title), count=rows, limit=MAX_ROWS))
         if cols and cols > MAX_COLUMNS:
             raise UsageError(_("{path}: the sheet «{sheet}» has {count} columns, more than {limit}; delete the columns that are not listener fields").format(
                 path=path, sheet=shown(ws.title), count=cols, limit=MAX_COLUMNS))
@@ -565,17 +568,26 @@ def _validate_preview(data_dir: Path, cohort, text: str) -> list[Finding]:
 def _by_row(findings: list[Finding], text: str, rows: list[Row], source: str) -> list[Finding]:
     """The findings of the new cohort file, those inside a listener a spreadsheet row brought named by
     that row (``source:row:1``, the listener's id in the message); the others stay on the file."""
-    doc = _yaml().load(text)
-    listeners = doc.get("listeners") if isinstance(doc, CommentedMap) else None
-    if not isinstance(listeners, CommentedSeq) or not listeners:
+    import yaml
+
+    if not findings:
         return findings
-    starts = [listeners.lc.item(i)[0] + 1 for i in range(len(listeners))]  # 1-based first line of each
+    # the listeners' lines from the node tree of libyaml's composer (no round-trip load: 10,000 listeners)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.compose(text, Loader=loader)
+    nodes = next((v for k, v in doc.value if k.value == "listeners"), None) if isinstance(doc, yaml.MappingNode) else None
+    if not isinstance(nodes, yaml.SequenceNode) or not nodes.value:
+        return findings
+    starts = [n.start_mark.line + 1 for n in nodes.value]  # 1-based first line of each
     ends = starts[1:] + [len(text.splitlines()) + 1]
+    ids = [next((v.value for k, v in n.value if k.value == "id"), None) if isinstance(n, yaml.MappingNode) else None
+           for n in nodes.value]
     row_of = {r.listener_id: r.number for r in rows if r.listener_id}
     out = []
     for f in findings:
-        at = next((i for i, (a, b) in enumerate(zip(starts, ends)) if a <= f.line < b), None)
-        lid = listeners[at].get("id") if at is not None and isinstance(listeners[at], dict) else None
+        at = bisect.bisect_right(starts, f.line) - 1  # the listener whose lines hold the finding (log n, not n)
+        at = at if at >= 0 and f.line < ends[at] else None
+        lid = ids[at] if at is not None else None
         if lid in row_of:
             out.append(Finding(source, row_of[lid], 1, f.severity, f.code,
                                _("listener {id}: {message}").format(id=lid, message=f.message), f.source))
@@ -661,10 +673,22 @@ def _scalar(value, flow: bool = True):
     leading quote...) as a double-quoted string; others as they are. Decided by reading the plain
     form back with PyYAML (the validator's YAML 1.1 reader) in a block map and, when ``flow`` (the
     value goes into a one-line map such as ``name: {surname: ..}``), in a flow map as well."""
-    import yaml
-
     if not isinstance(value, str):
         return value
+    if _PLAIN.fullmatch(value) and value.lower() not in _YAML11_WORDS:
+        return value  # letters and digits in words: reads back as itself (no YAML probe for every name)
+    return _probed(value, flow)
+
+
+_PLAIN = re.compile(r"[^\W\d_][^\W_]*(?: [^\W_]+)*")
+_YAML11_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+
+
+@lru_cache(maxsize=4096)
+def _probed(value: str, flow: bool):
+    """:func:`_scalar` by reading the plain form back with PyYAML (cached: employers and positions repeat)."""
+    import yaml
+
     docs = (f"k: {value}\n", f"- k: {value}\n") + ((f"{{k: {value}}}\n", f"- {{k: {value}}}\n") if flow else ())
     for doc in docs:
         try:
