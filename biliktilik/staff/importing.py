@@ -1,7 +1,11 @@
 """``biliktilik import``: a listener spreadsheet (.xlsx or .csv) into a cohort's YAML file.
 
-Reading: .xlsx with openpyxl (the first sheet; cells as typed), .csv as UTF-8 (with or without
-BOM) or else Windows-1251, ``;`` or ``,`` separated. The header row is the first of the first ten
+Reading: .xlsx with openpyxl (the active sheet when visible, else the first visible one; hidden
+sheets are named in a warning, the sheet read in the preview; cells as typed), .csv as UTF-16
+(Excel's "Unicode Text", tab-separated), UTF-8 (with or without BOM) or else Windows-1251, ``;`` or
+``,`` separated. Hostile files are refused before parsing, in one line (:func:`read_table`: zip
+bombs, sheets stating more than 10,000 rows or 200 columns, giant CSV cells, unknown bytes); a
+cell with a control character or bidi override is refused at the cell. The header row is the first of the first ten
 rows that names at least two known columns (templates/staff/spreadsheet.yaml); the others are
 passed over. Each cell is read by :mod:`biliktilik.staff.columns`; every problem is a Finding at
 the spreadsheet's row (as Excel numbers it) and column, with the column's header in the message.
