@@ -305,3 +305,15 @@ def test_thousands_of_unknown_columns_give_one_warning(work):
     proc = run_cli("import", "--dry-run", "--cohort", COHORT, work / "wide.csv", cwd=work, check=0)
     warnings = [l for l in proc.stdout.splitlines() if "import.unknown-column" in l]
     assert len(warnings) == 1 and "3000 columns" in warnings[0], warnings[:3]
+
+
+@pytest.mark.parametrize("value", [DDE, HYPERLINK, "'=A1", "''@x", "-", "+7 school", "@home", "\t=x", "\r=x",
+                                   "'Болашақ' мектебі", "Школа № 5"])
+def test_a_csv_text_is_never_a_formula_and_reads_back_exactly(value):
+    from biliktilik.staff import columns as C
+    from biliktilik.staff.sheets import _csv_cell
+
+    employer = next(c for c in C.columns([]) if c.field == "employer")
+    cell = _csv_cell(value, employer, "kk")
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert C.read_text(cell) == value

@@ -272,7 +272,7 @@ def read_text(value) -> str:
     m = re.fullmatch(r'="(.*)"', text)
     if m:
         return m[1]
-    if re.match(r"'[=+\-@\t\r]", text):  # the apostrophe `export` puts before a text a spreadsheet would take for a formula
+    if re.match(r"'+[=+\-@\t\r]", text):  # the apostrophe `export` puts before a text a spreadsheet would take for a formula
         return text[1:]
     if re.fullmatch(r"[\t']+[\d +()-]*", text):
         return text.lstrip("\t'").strip()

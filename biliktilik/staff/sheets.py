@@ -166,6 +166,8 @@ def _csv_cell(value, col: C.Column, language: str) -> str:
     text = _csv_text(value, col, language)
     if text.startswith(FORMULA_START) and not (col.type in ("iin", "phone") and _KEPT_AS_TEXT.fullmatch(text)):
         return "'" + text
+    if re.match(r"'+[=+\-@\t\r]", text):  # looks protected already: protected once more, so import gives it back exactly
+        return "'" + text
     return text
 
 
