@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 
 from biliktilik.i18n import N_, _, ngettext
 
 SEVERITIES = ("error", "warning")
+#: C0 controls but tab, LF and CR; DEL; C1 controls; bidi embeddings, overrides and isolates
+#: (U+202A-U+202E, U+2066-U+2069): invisible in a text, they drive a terminal (ESC, CSI) or reorder it.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escaped(text: str) -> str:
+    """``text`` with each :data:`CONTROL` character written as its Python escape (``\\x1b``,
+    ``\\u202e``): safe to print on a terminal, and the reader sees what is there."""
+    if not CONTROL.search(text):
+        return text
+    return CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 _SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning")}  # shown in the chosen language
 
 
@@ -27,7 +39,7 @@ class Finding:
     def text(self) -> str:
         tail = f" ({self.source})" if self.source else ""
         severity = _(_SEVERITY_WORDS.get(self.severity, self.severity))  # the code stays as it is in every language
-        return f"{self.file}:{self.line}:{self.column}: {severity} {self.code}: {self.message}{tail}"
+        return escaped(f"{self.file}:{self.line}:{self.column}: {severity} {self.code}: {self.message}{tail}")
 
     def github(self) -> str:
         """A GitHub Actions workflow command (``::error file=...,line=...::message``) that annotates the line.
@@ -36,7 +48,7 @@ class Finding:
         % -> %25, CR -> %0D, LF -> %0A; property values additionally : -> %3A and , -> %2C,
         so that a file named ``2026-10 copy, draft.yaml`` still annotates the right file."""
         level = "error" if self.severity == "error" else "warning"
-        message = self.message + (f" ({self.source})" if self.source else "")
+        message = escaped(self.message + (f" ({self.source})" if self.source else ""))
         props = ",".join(f"{k}={escape_property(str(v))}" for k, v in
                          (("file", self.file), ("line", self.line), ("col", self.column), ("title", self.code)))
         return f"::{level} {props}::{escape_data(message)}"

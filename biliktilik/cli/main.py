@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from biliktilik.findings import BiliktilikError, InvalidData, UsageError, render, summary_markdown
+from biliktilik.findings import BiliktilikError, InvalidData, UsageError, escaped, render, summary_markdown
 from biliktilik import i18n
 from biliktilik.i18n import _, ngettext
 from biliktilik.progress import Progress, configure_logging
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
     except BiliktilikError as exc:  # bad input or a refused command: one clear message, never a traceback
         if isinstance(exc, InvalidData):  # every command that refuses invalid data shows why
             print(render(exc.findings, "text"), file=sys.stderr)
-        print(f"biliktilik: {exc}", file=sys.stderr)
+        print(escaped(f"biliktilik: {exc}"), file=sys.stderr)  # a file or sheet name may hold control characters
         return exc.exit_code
     except KeyboardInterrupt:
         print(_("biliktilik: interrupted"), file=sys.stderr)

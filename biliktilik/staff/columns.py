@@ -264,12 +264,16 @@ def read_gender(value) -> str:
 
 def read_text(value) -> str:
     """A text cell as written. Excel's ways of keeping a number as text are undone (``="0123"``;
-    a leading apostrophe or tab before digits: ``'0123``), but an apostrophe or quote that is part
-    of the text (``'Болашақ' мектебі``) is kept."""
+    a leading apostrophe or tab before digits: ``'0123``), and so is the apostrophe ``export`` puts
+    before a text starting with ``= + - @``, a tab or CR (``'=HYPERLINK(..)`` reads ``=HYPERLINK(..)``,
+    which validation then refuses as ``text.formula``); an apostrophe or quote that is part of the
+    text (``'Болашақ' мектебі``) is kept."""
     text = _text(value)
     m = re.fullmatch(r'="(.*)"', text)
     if m:
         return m[1]
+    if re.match(r"'+[=+\-@\t\r]", text):  # the apostrophe `export` puts before a text a spreadsheet would take for a formula
+        return text[1:]
     if re.fullmatch(r"[\t']+[\d +()-]*", text):
         return text.lstrip("\t'").strip()
     return text

@@ -1,7 +1,11 @@
 """``biliktilik import``: a listener spreadsheet (.xlsx or .csv) into a cohort's YAML file.
 
-Reading: .xlsx with openpyxl (the first sheet; cells as typed), .csv as UTF-8 (with or without
-BOM) or else Windows-1251, ``;`` or ``,`` separated. The header row is the first of the first ten
+Reading: .xlsx with openpyxl (the active sheet when visible, else the first visible one; hidden
+sheets are named in a warning, the sheet read in the preview; cells as typed), .csv as UTF-16
+(Excel's "Unicode Text", tab-separated), UTF-8 (with or without BOM) or else Windows-1251, ``;`` or
+``,`` separated. Hostile files are refused before parsing, in one line (:func:`read_table`: zip
+bombs, sheets stating more than 10,000 rows or 200 columns, giant CSV cells, unknown bytes); a
+cell with a control character or bidi override is refused at the cell. The header row is the first of the first ten
 rows that names at least two known columns (templates/staff/spreadsheet.yaml); the others are
 passed over. Each cell is read by :mod:`biliktilik.staff.columns`; every problem is a Finding at
 the spreadsheet's row (as Excel numbers it) and column, with the column's header in the message.
@@ -25,6 +29,7 @@ A CSV saved by Excel as "CSV" in Windows-1251 has lost ә, ғ, қ, ң, ө, ұ, �
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import os
@@ -33,6 +38,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -42,13 +48,14 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from biliktilik.files import folder_lock, write_atomically
 from biliktilik.issuing import DATA_LOCK_WAIT
-from biliktilik.findings import Finding, UsageError, sort_findings
+from biliktilik.findings import CONTROL, Finding, UsageError, escaped, sort_findings
 from biliktilik.load.dataset import display_path, load_dataset
 from biliktilik.staff import columns as C
 from biliktilik.validate import validate
 from biliktilik.i18n import _, ngettext
 
 HEADER_SCAN_ROWS = 10
+UNKNOWN_SHOWN = 5  # unknown columns named one by one; more: one line
 REQUIRED = ("name.surname", "name.given", "iin", "employer", "position")  # schemas.LISTENER's required fields
 QUOTED = ("iin", "phone")  # written in double quotes, as in the sample data
 FLOW = ("name", "final_test", "grades", "expelled")  # short maps written on one line
@@ -62,6 +69,7 @@ class Row:
     new: bool = False
     changes: list = field(default_factory=list)  # (field, old, new)
     bad: set = field(default_factory=set)  # field paths whose cell could not be read (a finding says why)
+    empty: dict = field(default_factory=dict)  # field path -> why its cell reads as empty: "formula", "merged"
 
 
 @dataclass
@@ -72,6 +80,7 @@ class ImportResult:
     findings: list[Finding]
     kept: list[str]  # listener ids in the file but not in the spreadsheet
     written: bool = False
+    sheet: str | None = None  # the .xlsx sheet read (None for a CSV)
 
     @property
     def errors(self):
@@ -80,8 +89,10 @@ class ImportResult:
     def preview(self) -> str:
         """What the import does, row by row (no IINs or contacts: names and ids only)."""
         lines = []
+        if self.sheet is not None:
+            lines.append(_("read the sheet «{sheet}»").format(sheet=shown(self.sheet)))
         for r in self.rows:
-            name = " ".join(str(r.values.get(k, "")) for k in ("name.surname", "name.given") if r.values.get(k))
+            name = shown(" ".join(str(r.values.get(k, "")) for k in ("name.surname", "name.given") if r.values.get(k)))
             if r.listener_id is None:
                 lines.append(_("row {number}: {name}: not imported (see the errors below)").format(number=r.number, name=name or "-"))
             elif r.new:
@@ -107,7 +118,7 @@ def _show(value):
         return _("(none)")
     if field_is_personal(value):
         return "***"
-    return str(value)
+    return shown(value)
 
 
 def field_is_personal(value) -> bool:
@@ -116,10 +127,56 @@ def field_is_personal(value) -> bool:
 
 # -- reading the table -----------------------------------------------------------------------
 
-def read_table(path: Path) -> list[tuple[int, list]]:
-    """(row number, cell values) of every row of the first sheet of an .xlsx, or of a .csv.
+MAX_ROWS = 10_000  # rows of a sheet (a cohort has tens of listeners; a national list is split by cohort)
+MAX_COLUMNS = 200  # columns read of a sheet (the template has about 30)
+MAX_UNPACKED = 50 * 1024 * 1024  # bytes: all the parts of an .xlsx together, unpacked
+MAX_RATIO = 100  # unpacked / packed size of one part of an .xlsx larger than 1 MB (a zip bomb: thousands)
+MAX_CSV_BYTES = 50 * 1024 * 1024
+CSV_FIELD_LIMIT = 128 * 1024  # characters of one CSV cell (Python's csv default)
+UNSAFE = CONTROL  # C0/C1 controls but tab, LF, CR; bidi overrides
 
-    Raises UsageError (one line) for a missing, unreadable or unsupported file."""
+
+def shown(text) -> str:
+    """``text`` safe to print on a terminal: control characters and bidi overrides as escapes (``\\x1b``,
+    ``\\u202e``), so a cell cannot move the cursor, recolour or reorder what the terminal shows."""
+    return escaped(str(text))
+
+
+class Table(list):
+    """The rows of a sheet: (row number, cell values). ``encoding``: the text encoding of a CSV (None
+    for .xlsx); ``sheet``: the name of the sheet read (None for .csv); ``hidden``: names of the hidden
+    sheets passed over; ``notes``: (row number, column index) -> why a cell reads as empty though it
+    is not (``"formula"``: a formula without a stored value; ``"merged"``: inside a merged range)."""
+    encoding: str | None = None
+    sheet: str | None = None
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.hidden = []
+        self.notes = {}
+        self.merged = []  # (first row, first column, last row, last column), 1-based
+
+    def why_empty(self, row: int, index: int) -> str | None:
+        """Why the cell at ``row`` and column ``index`` (0-based) reads as empty though it may not be:
+        ``"formula"``, ``"merged"`` (not the range's first cell) or None."""
+        if (row, index) in self.notes:
+            return self.notes[(row, index)]
+        for r0, c0, r1, c1 in self.merged:
+            if r0 <= row <= r1 and c0 <= index + 1 <= c1 and (row, index + 1) != (r0, c0):
+                return "merged"
+        return None
+
+
+def read_table(path: Path) -> Table:
+    """(row number, cell values) of every row of the sheet of an .xlsx (the active sheet when
+    visible, else the first visible one), or of a .csv.
+
+    Hostile files are refused before they are parsed (UsageError, one line): an .xlsx whose parts
+    unpack to more than MAX_UNPACKED bytes or with a part compressed more than MAX_RATIO times (a
+    zip bomb), a sheet stating more than MAX_ROWS rows or MAX_COLUMNS columns, a CSV over
+    MAX_CSV_BYTES or with a cell over CSV_FIELD_LIMIT characters, a text in no known encoding.
+    Rows are streamed (never padded to the sheet's stated size) and reading stops at the first
+    non-empty row past MAX_ROWS. Raises UsageError too for a missing, unreadable or unsupported file."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(_("{path}: no such file").format(path=path))
@@ -131,38 +188,148 @@ def read_table(path: Path) -> list[tuple[int, list]]:
     raise UsageError(_("{path}: expected an .xlsx or .csv file (an old .xls: save it as .xlsx first)").format(path=path))
 
 
-def _read_xlsx(path: Path):
+def _too_many_rows(path) -> UsageError:
+    return UsageError(_("{path}: more than {limit} rows; a listener spreadsheet holds one cohort (delete the empty rows at the bottom, or split the list)").format(path=path, limit=MAX_ROWS))
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse an .xlsx whose parts would unpack to too much (see :func:`read_table`), from the sizes
+    its zip directory states (Python's zipfile never unpacks more than the stated size)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UsageError(_("{path}: not a readable .xlsx workbook ({name})").format(path=path, name=exc.__class__.__name__)) from None
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED:
+        raise UsageError(_("{path}: refused: the workbook unpacks to {size} MB, more than {limit} MB (a listener list is far smaller; is it the right file?)").format(
+            path=path, size=total // (1024 * 1024), limit=MAX_UNPACKED // (1024 * 1024)))
+    for m in members:
+        if m.file_size > 1024 * 1024 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise UsageError(_("{path}: refused: its part {part} is compressed {ratio} times, as a zip bomb is (a real sheet: under {limit} times)").format(
+                path=path, part=shown(m.filename), ratio=m.file_size // max(m.compress_size, 1), limit=MAX_RATIO))
+
+
+def _read_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook
 
+    _check_zip(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raw = load_workbook(path, read_only=True, data_only=False)  # formulas, to say why a cell is empty
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, AttributeError) as exc:
         raise UsageError(_("{path}: not a readable .xlsx workbook ({name})").format(path=path, name=exc.__class__.__name__)) from None
     try:
-        ws = wb.worksheets[0]
-        return [(i, list(row)) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+        visible = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+        if not visible:
+            raise UsageError(_("{path}: every sheet of the workbook is hidden; show the sheet with the listeners (right-click a sheet tab, Unhide)").format(path=path))
+        active = wb.active
+        ws = active if active in visible else visible[0]
+        table = Table()
+        table.sheet = ws.title
+        table.hidden = [w.title for w in wb.worksheets if w not in visible]
+        rows, cols = ws.max_row, ws.max_column  # as the sheet states (its <dimension>), None when it does not
+        if rows and rows > MAX_ROWS + HEADER_SCAN_ROWS:
+            raise UsageError(_("{path}: the sheet «{sheet}» reaches row {count}, more than {limit} rows; a listener spreadsheet holds one cohort (delete the rows below the list, or split it)").format(
+                path=path, sheet=shown(ws.title), count=rows, limit=MAX_ROWS))
+        if cols and cols > MAX_COLUMNS:
+            raise UsageError(_("{path}: the sheet «{sheet}» has {count} columns, more than {limit}; delete the columns that are not listener fields").format(
+                path=path, sheet=shown(ws.title), count=cols, limit=MAX_COLUMNS))
+        width = min(cols or MAX_COLUMNS, MAX_COLUMNS)
+        ws.reset_dimensions()  # never pad rows to a stated size
+        raw_ws = raw[ws.title]
+        raw_ws.reset_dimensions()
+        table.merged = _merged_ranges(raw_ws)
+        formulas = raw_ws.iter_rows(values_only=True, max_col=width)
+        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=width), start=1):
+            raw_row = next(formulas, ())
+            values = list(row)
+            if i > MAX_ROWS + HEADER_SCAN_ROWS:
+                if any(not C.is_blank(v) for v in values):
+                    raise _too_many_rows(path)
+                continue  # blank rows below the list (formatted, never typed in): passed over
+            while values and values[-1] is None:
+                values.pop()
+            for j, v in enumerate(raw_row):
+                if isinstance(v, str) and v.startswith("=") and (j >= len(row) or row[j] is None):
+                    table.notes[(i, j)] = "formula"
+            if values:
+                table.append((i, values))
+        return table
     finally:
         wb.close()
+        raw.close()
 
 
-class Table(list):
-    """The rows of a sheet, with the text encoding of a CSV (None for .xlsx)."""
-    encoding: str | None = None
+def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column) of each merged range of a read-only sheet,
+    from its XML's <mergeCell ref="A3:B4"> (openpyxl's read-only sheets do not keep them)."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+
+    out = []
+    try:
+        with ws._get_source() as src:
+            for _event, el in iterparse(src):
+                if el.tag.endswith("}mergeCell"):
+                    c0, r0, c1, r1 = range_boundaries(el.get("ref", ""))
+                    out.append((r0, c0, r1, c1))
+                el.clear()
+    except (ValueError, TypeError, SyntaxError):
+        return []
+    return out[:1000]
 
 
-def _read_csv(path: Path):
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1251"):
+def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    """(text, encoding) of a CSV: UTF-16 (Excel's "Unicode Text": a BOM, or NUL bytes, which are the
+    high bytes of tabs, line ends and digits in UTF-16 and in no UTF-8 or Windows-1251 text),
+    UTF-8 (with or without BOM) or Windows-1251; UsageError for bytes of none of them."""
+    head = raw[:4096]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif max(head[1::2].count(0), head[0::2].count(0)) * 10 >= len(head) // 2 > 0:
+        # one code unit in ten or more with a NUL byte: UTF-16, where tabs, line ends, digits and Latin
+        # letters have one (a text in UTF-8 or Windows-1251 has none, or a stray one)
+        encoding = "utf-16-le" if head[1::2].count(0) >= head[0::2].count(0) else "utf-16-be"
+    else:
+        encoding = None
+    for candidate in ([encoding] if encoding else ["utf-8-sig", "cp1251"]):
         try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+            text = raw.decode(candidate)
+            return text.lstrip("\ufeff"), candidate
+        except UnicodeDecodeError as exc:
+            problem = exc
+    raise UsageError(_("{path}: not a text in UTF-8, UTF-16 or Windows-1251 (byte 0x{byte:02x} at position {position}); save the sheet as \"CSV UTF-8\" or .xlsx").format(
+        path=path, byte=problem.object[problem.start], position=problem.start)) from None
+
+
+def _read_csv(path: Path) -> Table:
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise UsageError(_("{path}: refused: {size} MB, more than {limit} MB (a listener list is far smaller; is it the right file?)").format(
+            path=path, size=path.stat().st_size // (1024 * 1024), limit=MAX_CSV_BYTES // (1024 * 1024)))
+    text, encoding = _decode(path.read_bytes(), path)
     first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("\t" if "\t" in first and "," not in first else ",")
+    if encoding.startswith("utf-16") and "\t" in first:
+        delimiter = "\t"  # Excel's "Unicode Text"
+    else:
+        delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("\t" if "\t" in first and "," not in first else ",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    table = Table((i, row) for i, row in enumerate(reader, start=1))
-    table.encoding = encoding
+    table = Table()
+    old_limit = csv.field_size_limit(CSV_FIELD_LIMIT)
+    try:
+        for i, row in enumerate(reader, start=1):
+            if i > MAX_ROWS + HEADER_SCAN_ROWS:
+                if any(v.strip() for v in row):
+                    raise _too_many_rows(path)
+                continue
+            table.append((i, row))
+    except csv.Error as exc:
+        raise UsageError(_("{path}: row {row}: a cell longer than {limit} characters or a broken quote ({problem}); no listener field is that long").format(
+            path=path, row=reader.line_num, limit=CSV_FIELD_LIMIT, problem=shown(exc))) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    table.encoding = "cp1251" if encoding == "cp1251" else encoding
     return table
 
 
@@ -190,8 +357,12 @@ def parse_rows(table, source: str, module_numbers) -> tuple[list[Row], list[Find
     """Rows of a table read into field values, and the findings (file = ``source``, line = row number,
     column = column number). Fully blank rows are passed over."""
     findings = []
+    for name in getattr(table, "hidden", ()):
+        findings.append(Finding(source, 1, 1, "warning", "import.hidden-sheet",
+                                _("the hidden sheet «{hidden}» was not read (only «{sheet}» was); show it and move its rows to that sheet if they belong to the list").format(
+                                    hidden=shown(name), sheet=shown(table.sheet))))
     header_at, cols = None, {}
-    for number, cells in table[:HEADER_SCAN_ROWS]:
+    for number, cells in (r for r in table if r[0] <= HEADER_SCAN_ROWS):
         found = {i: C.match_header(v, module_numbers) for i, v in enumerate(cells)}
         found = {i: c for i, c in found.items() if c is not None}
         if len(found) >= 2:
@@ -209,10 +380,15 @@ def parse_rows(table, source: str, module_numbers) -> tuple[list[Row], list[Find
                                     _("«{headers}» ({get_column_letter}) is the same column as «{headers2}» ({get_column_letter2}); keep one").format(headers=headers[i], get_column_letter=get_column_letter(i + 1), headers2=headers[seen[c.field]], get_column_letter2=get_column_letter(seen[c.field] + 1))))
         else:
             seen[c.field] = i
-    for i, v in enumerate(headers):
-        if not C.is_blank(v) and i not in cols:
+    unknown = [i for i, v in enumerate(headers) if not C.is_blank(v) and i not in cols]
+    if len(unknown) > UNKNOWN_SHOWN:  # one line, not one per column
+        findings.append(Finding(source, header_at, unknown[0] + 1, "warning", "import.unknown-column",
+                                _("{count} columns are no listener fields and are not imported: {items}, ...").format(
+                                    count=len(unknown), items=", ".join(f"«{shown(_clean(headers[i]))}» ({get_column_letter(i + 1)})" for i in unknown[:UNKNOWN_SHOWN]))))
+    else:
+        for i in unknown:
             findings.append(Finding(source, header_at, i + 1, "warning", "import.unknown-column",
-                                    _("«{v}» ({get_column_letter}) is no listener field; the column is not imported").format(v=v, get_column_letter=get_column_letter(i + 1))))
+                                    _("«{v}» ({get_column_letter}) is no listener field; the column is not imported").format(v=shown(headers[i]), get_column_letter=get_column_letter(i + 1))))
     if "iin" not in seen and "id" not in seen:
         findings.append(Finding(source, header_at, 1, "error", "import.header",
                                 _("no «ЖСН»/«ИИН» column: rows cannot be matched to listeners")))
@@ -225,9 +401,18 @@ def parse_rows(table, source: str, module_numbers) -> tuple[list[Row], list[Find
         for f, i in seen.items():
             value = cells[i] if i < len(cells) else None
             if C.is_blank(value):
+                why = table.why_empty(number, i) if isinstance(table, Table) else None
+                if why:
+                    row.empty[f] = why
                 continue
             col = cols[i]
-            where = f"«{_clean(headers[i])}» ({get_column_letter(i + 1)})"
+            where = f"«{shown(_clean(headers[i]))}» ({get_column_letter(i + 1)})"
+            if isinstance(value, str) and UNSAFE.search(value.strip("\t\r\n")):
+                findings.append(Finding(source, number, i + 1, "error", "import.control-character",
+                                        _("{where}: «{text}» holds control characters or text-direction overrides ({items}), which no listener field has; retype the cell").format(
+                                            where=where, text=shown(value), items=", ".join(sorted({shown(c) for c in UNSAFE.findall(value.strip("\t\r\n"))})))))
+                row.bad.add(f)
+                continue
             try:
                 read = C.READERS[col.type](value)
             except C.CellProblem as exc:
@@ -275,7 +460,8 @@ def import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool =
 def _import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool) -> ImportResult:
     ds, cohort, programme, modules = _cohort_record(data_dir, cohort_id)
     source = display_path(Path(path))
-    rows, findings = parse_rows(read_table(Path(path)), source, modules)
+    table = read_table(Path(path))
+    rows, findings = parse_rows(table, source, modules)
     doc = _yaml().load(cohort.path.read_text(encoding="utf-8"))
     listeners = doc.get("listeners")
     if not isinstance(listeners, list):
@@ -299,10 +485,19 @@ def _import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool)
             # a cell that could not be read is not empty: its own finding says what is wrong
             missing = [f for f in REQUIRED if f not in row.values and f not in row.bad]
             if missing:
-                names = ", ".join(_header_of(f) for f in missing)
-                findings.append(Finding(source, row.number, 1, "error", "import.missing",
-                                        ngettext("a new listener needs {names}; this cell is empty",
-                                                 "a new listener needs {names}; these cells are empty", len(missing)).format(names=names)))
+                plain = [f for f in missing if f not in row.empty]
+                if plain:
+                    names = ", ".join(_header_of(f) for f in plain)
+                    findings.append(Finding(source, row.number, 1, "error", "import.missing",
+                                            ngettext("a new listener needs {names}; this cell is empty",
+                                                     "a new listener needs {names}; these cells are empty", len(plain)).format(names=names)))
+                for f in missing:
+                    if row.empty.get(f) == "formula":
+                        findings.append(Finding(source, row.number, 1, "error", "import.formula",
+                                                _("{name}: a formula without a stored value; save the file in Excel first, or paste the values (Paste Special, Values)").format(name=_header_of(f))))
+                    elif row.empty.get(f) == "merged":
+                        findings.append(Finding(source, row.number, 1, "error", "import.merged",
+                                                _("{name}: a merged cell (its value is in the merged range's first cell); unmerge the cells and fill each row").format(name=_header_of(f))))
             if missing or row.bad:
                 continue
             row.new = True
@@ -316,9 +511,10 @@ def _import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool)
             row.changes = _apply(listener, {k: v for k, v in row.values.items() if k != "id"}, new=True)
             listeners.append(listener)
             by_id[row.listener_id] = listener
+    new_ids = {r.listener_id for r in rows if r.new}  # once, not per listener (20,000 rows: 89 s)
     kept = [l.get("id") for l in listeners if isinstance(l, dict) and id(l) not in matched
-            and l.get("id") not in {r.listener_id for r in rows if r.new}]
-    result = ImportResult(cohort_id, cohort.file, rows, sort_findings(findings), kept)
+            and l.get("id") not in new_ids]
+    result = ImportResult(cohort_id, cohort.file, rows, sort_findings(findings), kept, sheet=table.sheet)
     if "listeners" not in doc:
         doc["listeners"] = listeners
     buf = io.StringIO()
@@ -376,17 +572,26 @@ def _validate_preview(data_dir: Path, cohort, text: str) -> list[Finding]:
 def _by_row(findings: list[Finding], text: str, rows: list[Row], source: str) -> list[Finding]:
     """The findings of the new cohort file, those inside a listener a spreadsheet row brought named by
     that row (``source:row:1``, the listener's id in the message); the others stay on the file."""
-    doc = _yaml().load(text)
-    listeners = doc.get("listeners") if isinstance(doc, CommentedMap) else None
-    if not isinstance(listeners, CommentedSeq) or not listeners:
+    import yaml
+
+    if not findings:
         return findings
-    starts = [listeners.lc.item(i)[0] + 1 for i in range(len(listeners))]  # 1-based first line of each
+    # the listeners' lines from the node tree of libyaml's composer (no round-trip load: 10,000 listeners)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.compose(text, Loader=loader)
+    nodes = next((v for k, v in doc.value if k.value == "listeners"), None) if isinstance(doc, yaml.MappingNode) else None
+    if not isinstance(nodes, yaml.SequenceNode) or not nodes.value:
+        return findings
+    starts = [n.start_mark.line + 1 for n in nodes.value]  # 1-based first line of each
     ends = starts[1:] + [len(text.splitlines()) + 1]
+    ids = [next((v.value for k, v in n.value if k.value == "id"), None) if isinstance(n, yaml.MappingNode) else None
+           for n in nodes.value]
     row_of = {r.listener_id: r.number for r in rows if r.listener_id}
     out = []
     for f in findings:
-        at = next((i for i, (a, b) in enumerate(zip(starts, ends)) if a <= f.line < b), None)
-        lid = listeners[at].get("id") if at is not None and isinstance(listeners[at], dict) else None
+        at = bisect.bisect_right(starts, f.line) - 1  # the listener whose lines hold the finding (log n, not n)
+        at = at if at >= 0 and f.line < ends[at] else None
+        lid = ids[at] if at is not None else None
         if lid in row_of:
             out.append(Finding(source, row_of[lid], 1, f.severity, f.code,
                                _("listener {id}: {message}").format(id=lid, message=f.message), f.source))
@@ -472,10 +677,22 @@ def _scalar(value, flow: bool = True):
     leading quote...) as a double-quoted string; others as they are. Decided by reading the plain
     form back with PyYAML (the validator's YAML 1.1 reader) in a block map and, when ``flow`` (the
     value goes into a one-line map such as ``name: {surname: ..}``), in a flow map as well."""
-    import yaml
-
     if not isinstance(value, str):
         return value
+    if _PLAIN.fullmatch(value) and value.lower() not in _YAML11_WORDS:
+        return value  # letters and digits in words: reads back as itself (no YAML probe for every name)
+    return _probed(value, flow)
+
+
+_PLAIN = re.compile(r"[^\W\d_][^\W_]*(?: [^\W_]+)*")
+_YAML11_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+
+
+@lru_cache(maxsize=4096)
+def _probed(value: str, flow: bool):
+    """:func:`_scalar` by reading the plain form back with PyYAML (cached: employers and positions repeat)."""
+    import yaml
+
     docs = (f"k: {value}\n", f"- k: {value}\n") + ((f"{{k: {value}}}\n", f"- {{k: {value}}}\n") if flow else ())
     for doc in docs:
         try:

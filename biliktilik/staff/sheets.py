@@ -11,6 +11,13 @@ Russian locales, where the decimal separator is a comma). Excel reads a bare ``0
 CSV as a number and drops the zero, so IINs are written as ``="012345678901"``: Excel and
 LibreOffice show the text ``012345678901``, and ``biliktilik import`` reads the convention back.
 Attendance is written ``92%``, dates ``dd.mm.yyyy``, the outcome in the cohort's language.
+
+Formula injection (OWASP "CSV Injection"): a text from the data is never a formula. In the
+.xlsx every text cell is written as a string (``t="s"``/inline string, never an ``<f>`` element),
+even one starting with ``=``. In the .csv a cell starting with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return gets a leading apostrophe (``'=HYPERLINK(...)``), which Excel and LibreOffice
+show as text; ``biliktilik import`` removes that apostrophe again. The ``="..."`` of IINs and
+phones is written only around digits, spaces, ``+``, ``(``, ``)`` and ``-``.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -33,6 +41,16 @@ from biliktilik.i18n import _
 
 HEADER_ROW = 2
 FREE_ROWS = 10
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
+
+
+def _put(ws, row: int, column: int, value):
+    """Write ``value`` to the cell; a text always as a string, never a formula (openpyxl would store
+    a text starting with '=' as one)."""
+    cell = ws.cell(row, column, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def _value(listener: dict, path: str):
@@ -68,11 +86,11 @@ def workbook_bytes(data_dir: Path, cohort_id: str, with_free_rows: bool = True) 
     ws = wb.active
     ws.title = s["sheet"]["title"][language][:31]
     d = cohort.data
-    ws.cell(1, 1, s["sheet"]["note"][language].format(
+    _put(ws, 1, 1, s["sheet"]["note"][language].format(
         cohort=cohort.id, programme=title, start=_dmy(d.get("start")), end=_dmy(d.get("end"))))
     ws.cell(1, 1).font = Font(italic=True)
     for j, col in enumerate(cols, start=1):
-        cell = ws.cell(HEADER_ROW, j, col.title(language))
+        cell = _put(ws, HEADER_ROW, j, col.title(language))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -88,7 +106,7 @@ def workbook_bytes(data_dir: Path, cohort_id: str, with_free_rows: bool = True) 
                 continue
             if col.type in C.CHOICES:
                 value = C.choice_label(col.type, value, language)
-            ws.cell(i, j, value)
+            _put(ws, i, j, value)
     for j, col in enumerate(cols, start=1):
         fmt = {"iin": "@", "phone": "@", "share": "0%", "date": "DD.MM.YYYY"}.get(col.type)
         if fmt:
@@ -144,9 +162,22 @@ def export(data_dir: Path, cohort_id: str, out: Path) -> int:
 
 
 def _csv_cell(value, col: C.Column, language: str) -> str:
+    """The CSV text of one value (see the module docstring), never a live formula."""
+    text = _csv_text(value, col, language)
+    if text.startswith(FORMULA_START) and not (col.type in ("iin", "phone") and _KEPT_AS_TEXT.fullmatch(text)):
+        return "'" + text
+    if re.match(r"'+[=+\-@\t\r]", text):  # looks protected already: protected once more, so import gives it back exactly
+        return "'" + text
+    return text
+
+
+_KEPT_AS_TEXT = re.compile(r'="[0-9 +()-]*"')
+
+
+def _csv_text(value, col: C.Column, language: str) -> str:
     if value is None:
         return ""
-    if col.type in ("iin", "phone"):
+    if col.type in ("iin", "phone") and re.fullmatch(r"[0-9 +()-]*", str(value)):
         return f'="{value}"'
     if col.type == "share" and isinstance(value, (int, float)):
         return f"{round(value * 100, 2):g}%"

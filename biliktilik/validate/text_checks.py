@@ -13,6 +13,14 @@
   (a digit, '@', '_', '/', ...); names are letters, spaces, hyphens, apostrophes and dots.
 - ``listener.attendance-share``: attendance written as a percent (``85%``, ``85``) or with a decimal
   comma (``0,85``): attendance is a share between 0 and 1, e.g. 0.85.
+- ``text.control-character``: any text of any record holding a control character (C0 but tab,
+  line feed and carriage return; DEL; C1) or a bidi embedding/override/isolate (U+202A-U+202E,
+  U+2066-U+2069): invisible on the page, they reorder or hide what a name shows (``\u202e``
+  turns «Иванова» around) or drive a terminal (ESC). An error; the message shows them escaped.
+- ``text.formula``: a listener's surname, given name, patronymic or employer starting with ``=``,
+  ``+``, ``-`` or ``@``: a spreadsheet reads such a cell as a formula (OWASP "CSV injection",
+  ``=HYPERLINK(...)``). An error in a name (no name starts so; it is printed on certificates), a
+  warning in an employer (``-`` may stand for "none"); ``export`` writes either as text anyway.
 - ``id.latin``: an id with Cyrillic or capital letters; ids are lower-case Latin letters, digits,
   '.', '_' and '-' (they become addresses and file names).
 """
@@ -22,9 +30,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from biliktilik.findings import Finding
+from biliktilik.findings import CONTROL, Finding, escaped
 from biliktilik.i18n import _
 
+FORMULA_START = ("=", "+", "-", "@")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
@@ -103,6 +112,29 @@ def _texts(record, path, value, out, person: bool = False, strict: bool = False)
             _texts(record, path + (k,), v, out, person, strict)
 
 
+def _controls(record, path, value, out):
+    """``text.control-character`` for every text in ``value`` (any nesting of maps and lists)."""
+    if isinstance(value, str):
+        if CONTROL.search(value):
+            odd = ", ".join(sorted({escaped(c) for c in CONTROL.findall(value)}))
+            out.append(record.finding(path, "error", "text.control-character",
+                                      _("«{text}» holds control characters or text-direction overrides ({items}): invisible on the page, they hide or reorder what it shows; retype the text").format(
+                                          text=escaped(value), items=odd)))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _controls(record, path + (k,), v, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _controls(record, path + (i,), v, out)
+
+
+def _formula(record, path, value, out, severity):
+    if isinstance(value, str) and value.lstrip().startswith(FORMULA_START):
+        out.append(record.finding(path, severity, "text.formula",
+                                  _("«{text}» starts with '{first}', which a spreadsheet reads as the start of a formula (a link or a command); `export` writes it as text, but check it: a name or employer does not start so").format(
+                                      text=escaped(value), first=value.lstrip()[0])))
+
+
 def _id(record, path, value, what, out):
     if isinstance(value, str) and not _ID.fullmatch(value):
         odd = sorted({c for c in value if c.isalpha() and not ("a" <= c <= "z")})
@@ -134,6 +166,7 @@ def check(ds, facts) -> list[Finding]:
     for kind in ("organisation", "programme", "cohort", "ruleset"):
         for record in _records(ds, kind):
             _id(record, ("id",), record.data.get("id"), _("{kind} id").format(kind=kind), out)
+            _controls(record, (), record.data, out)
     for org in _records(ds, "organisation"):
         _texts(org, ("name",), org.data.get("name"), out)
         head = org.data.get("head")
@@ -155,6 +188,11 @@ def check(ds, facts) -> list[Finding]:
             _texts(cohort, ("listeners", i, "name"), listener.get("name"), out, person=True, strict=True)
             for key in ("employer", "position"):
                 _texts(cohort, ("listeners", i, key), listener.get(key), out)
+            name = listener.get("name")
+            for key in ("surname", "given", "patronymic"):
+                if isinstance(name, dict):
+                    _formula(cohort, ("listeners", i, "name", key), name.get(key), out, "error")
+            _formula(cohort, ("listeners", i, "employer"), listener.get("employer"), out, "warning")
             value = listener.get("attendance")
             if _share(value):
                 out.append(cohort.finding(("listeners", i, "attendance"), "error", "listener.attendance-share",
