@@ -532,39 +532,38 @@ def _import_listeners(data_dir: Path, cohort_id: str, path: Path, dry_run: bool)
 
 def _validate_preview(data_dir: Path, cohort, text: str) -> list[Finding]:
     """The findings in the cohort's file when the data folder holds ``text`` as that file: the
-    whole folder is validated through a temporary folder of symbolic links (the other files stay
-    where they are, only the new cohort file is written there), so cross-file checks (ledger,
-    duplicate IINs, re-takes) run as after a real import. Findings name the real cohort file."""
-    data_dir = Path(data_dir)
+    whole folder is validated through a temporary mirror beside it (hard links to the other files,
+    a copy where links are refused; no symbolic links, which the validator refuses when they lead
+    out of the data folder), with only the new cohort file written there, so cross-file checks
+    (ledger, duplicate IINs, re-takes) run as after a real import. Findings name the real cohort file."""
+    data_dir = Path(data_dir).resolve()
     target = cohort.path.resolve()
-    with tempfile.TemporaryDirectory(prefix="biliktilik-import-preview-") as tmp:
-        mirror = Path(tmp) / data_dir.resolve().name
 
-        def symlink(src: Path, dst: Path):
-            try:
-                os.symlink(src.resolve(), dst, target_is_directory=src.is_dir())
-            except OSError:  # no symbolic links here (Windows without the right): a copy
-                if src.is_dir():
-                    shutil.copytree(src, dst)
-                else:
-                    shutil.copy2(src, dst)
+    def mirror_tree(src: Path, dst: Path):
+        dst.mkdir()
+        for entry in os.scandir(src):
+            path, there = Path(entry.path), dst / entry.name
+            if path.resolve() == target:
+                continue
+            if entry.is_dir():  # follows a link inside the data folder, as the validator does
+                mirror_tree(path, there)
+            elif entry.is_file():
+                try:
+                    os.link(path.resolve(), there)
+                except OSError:  # another file system, or links not permitted: a copy
+                    shutil.copy2(path, there)
 
-        def link(src: Path, dst: Path):
-            if src.resolve() == target.parent and src.is_dir():
-                dst.mkdir()
-                for child in os.scandir(src):
-                    if Path(child.path).resolve() != target:
-                        symlink(Path(child.path), dst / child.name)
-                (dst / target.name).write_text(text, encoding="utf-8")
-            else:
-                symlink(src, dst)
-
-        mirror.mkdir()
-        for entry in os.scandir(data_dir):
-            link(Path(entry.path), mirror / entry.name)
+    try:  # beside the data folder: one file system, so hard links work
+        where = tempfile.TemporaryDirectory(prefix=".biliktilik-import-preview-", dir=data_dir.parent)
+    except OSError:  # a read-only parent: the system's temporary folder (copies)
+        where = tempfile.TemporaryDirectory(prefix="biliktilik-import-preview-")
+    with where as tmp:
+        mirror = Path(tmp) / data_dir.name
+        mirror_tree(data_dir, mirror)
+        (mirror / target.relative_to(data_dir)).write_text(text, encoding="utf-8")
         checked = validate(mirror, use_cache=False)
         shown = display_path(mirror)
-        mirror_file = f"{shown}/{target.relative_to(data_dir.resolve()).as_posix()}"
+        mirror_file = f"{shown}/{target.relative_to(data_dir).as_posix()}"
         own = [f for f in checked.findings if f.file == mirror_file]
     return [Finding(cohort.file, f.line, f.column, f.severity, f.code, f.message, f.source) for f in own]
 
