@@ -17,6 +17,7 @@ from biliktilik.validate import text_checks
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, add_years, fitting_hours_classes, work_off
 from biliktilik.findings import Finding
+from biliktilik.validate.out import Out as _Out, is_number as _num
 from biliktilik.model.certificates import holder_gender
 from biliktilik.model.rules import Rule
 from biliktilik.i18n import N_, _
@@ -27,22 +28,6 @@ _OUTCOME_TEXT = {
     "reference": N_("a reference of attendance"),
     "expelled": N_("expulsion"),
 }
-
-
-class _Out:
-    def __init__(self):
-        self.items: list[Finding] = []
-
-    def add(self, record: Record, path, severity, code, message, rule: Rule | None = None, of_key=False):
-        try:
-            line, col = record.at(*path, of_key=of_key) if path else record.at()
-        except (KeyError, IndexError, TypeError):
-            line, col = record.at()
-        self.items.append(Finding(record.file, line, col, severity, code, message, str(rule) if rule else None))
-
-
-def _num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def check(ds: Dataset, facts: Facts) -> list[Finding]:

@@ -12,10 +12,10 @@ import datetime as dt
 from collections import defaultdict
 
 from biliktilik.findings import Finding
+from biliktilik.validate.out import Out as _Out, is_number as _num
 from biliktilik.i18n import _
 from biliktilik.load.dataset import Dataset, Record
 from biliktilik.model.facts import Facts, abroad_last_day, notice_deadline, repayment_due, work_off
-from biliktilik.model.rules import Rule
 
 # rule key -> the finding codes that enforce it here
 CHECKED = {
@@ -32,22 +32,6 @@ CHECKED = {
     "repayment_employee_leaves": ("listener.repayment",),
     "repayment_employer_dismisses": ("listener.repayment",),
 }
-
-
-class _Out:
-    def __init__(self):
-        self.items: list[Finding] = []
-
-    def add(self, record: Record, path, severity, code, message, rule: Rule | None = None):
-        try:
-            line, col = record.at(*path) if path else record.at()
-        except (KeyError, IndexError, TypeError):
-            line, col = record.at()
-        self.items.append(Finding(record.file, line, col, severity, code, message, str(rule) if rule else None))
-
-
-def _num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def check(ds: Dataset, facts: Facts) -> list[Finding]:
