@@ -269,12 +269,29 @@ def test_ctrl_c_during_a_build_stops_everything_cleanly(tmp_path):
         _wait("the build's workers", lambda: len(_descendants(proc.pid)) > 3, timeout=120, server=proc)
         groups = {pgid for _, pgid in _descendants(proc.pid)}
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(60) == 0
+        code = proc.wait(60)
+        assert code == 0, stderr.read_text()
         # the build process, its workers and the forkserver end with the server
         _wait("every process of the server to end", lambda: not any(_group(g) for g in groups), timeout=120)
         text = stderr.read_text()
         assert "Traceback" not in text
         assert text.rstrip().endswith("stopped"), text  # nothing wrote after the server had stopped
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8])
+def test_ctrl_c_while_the_build_process_starts(tmp_path, delay):
+    """Ctrl-C while the server is still starting its build process (a forkserver fork): a clean stop,
+    never "can only join a started process" (exit 3), and no build process left running."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    with serving(data, tmp_path) as (base, proc, stderr):
+        time.sleep(delay)
+        groups = {pgid for _, pgid in _descendants(proc.pid)}
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(60)
+        assert code == 0, stderr.read_text()
+        _wait("every process of the server to end", lambda: not any(_group(g) for g in groups), timeout=120)
+        assert "Traceback" not in stderr.read_text()
 
 
 def _processes() -> list[tuple[int, int, int]]:

@@ -27,6 +27,7 @@ How it works:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -159,7 +160,8 @@ class Preview:
                 self.verbose, i18n.current(), send)
         child = ctx.Process(target=_build_once, args=args, name="biliktilik-serve-build")
         try:
-            child.start()
+            with _interrupts_deferred():  # a started child has a pid to end; a half-started one would run on
+                child.start()
             send.close()
             try:
                 outcome = receive.recv()
@@ -499,6 +501,8 @@ def serve(data: Path, host: str = "127.0.0.1", port: int = 8000, folder: Path | 
 def _end_group(child):
     """End a build process and the workers it forked (its own process group): SIGTERM, then
     SIGKILL after 10 seconds. The pipeline's lock and publication journal make that safe."""
+    if child.pid is None:  # never started
+        return
     for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
         try:
             os.killpg(child.pid, sig)
@@ -515,6 +519,25 @@ def _end_group(child):
         except (ProcessLookupError, PermissionError, TypeError):
             return
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold SIGINT and SIGTERM while the block runs (in the main thread), then raise
+    KeyboardInterrupt if one came: the block is never cut halfway. Elsewhere, does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: came.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if came:
+        raise KeyboardInterrupt
 
 
 def _interrupt(signum, frame):
