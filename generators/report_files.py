@@ -24,6 +24,7 @@ from biliktilik.progress import QUIET
 from biliktilik.project import LANGUAGES, ROOT, labels
 from biliktilik.i18n import _
 
+from generators.kit.tablepdf import ReportRenderer
 from generators.kit.weasy import Renderer, pdf_cache
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def files(ctx):
     computed in every build: the key is made from them."""
     ds, facts = ctx.dataset, ctx.facts
     cache = getattr(ctx, "cache", None)
-    renderer = Renderer(TEMPLATES, "report.html.j2", "reports.css")
+    renderer = ReportRenderer(TEMPLATES)
     reports = all_reports(ds, facts)
     jobs, written, pending = [], [], {}
     linked = 0

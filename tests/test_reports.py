@@ -296,9 +296,9 @@ def _pdf_text(data: bytes) -> str:
 
 def _report_pdf(rep, lang) -> str:
     from generators import report_files as G
-    from generators.kit.weasy import Renderer
+    from generators.kit.tablepdf import ReportRenderer
 
-    renderer = Renderer(G.TEMPLATES, "report.html.j2", "reports.css")
+    renderer = ReportRenderer(G.TEMPLATES)
     view = G.report_view(rep, lang)
     return _pdf_text(renderer.pdf(view, view["title"]))
 
@@ -378,3 +378,57 @@ def test_icalendar_events_name_the_cohort_and_keep_ascii_uids(tmp_path):
     title = yaml.safe_load((DATA / "programmes" / "center-nit-abroad-finland-72.yaml").read_text("utf-8"))["title"]["kk"]
     assert any(f"«{title}», 05.04.2027–16.04.2027" in s.replace("\\,", ",") for s in summaries), summaries
     assert all(re.fullmatch(r"[0-9a-f]{24}@biliktilik", u.strip()) for u in re.findall(r"UID:(.*)", text))
+
+
+# --------------------------------------------------------------------------- report PDFs laid out by ReportLab
+
+
+def _view(rows: int, lang: str = "ru", overdue=()) -> dict:
+    """A report view as generators.report_files.report_view gives it, with ``rows`` rows."""
+    return {"lang": lang, "title": "Тестовый отчёт «Ә»", "as_of": "по состоянию на 23.11.2026",
+            "head": ["ФИО", "организация", "дата", "основание"],
+            "rows": [{"cells": [f"Әбілова Ұлжан {i:04d}", "БЖИТО", "06.02.2026", "Приказ № 95, п. 14"],
+                      "overdue": i in overdue} for i in range(rows)],
+            "mark": "!", "legend": "! просрочено (1)" if overdue else "", "notes": ["Примечание один"],
+            "sources": ["Приказ № 95, п. 14"], "sources_label": "Основание", "none": "нет строк"}
+
+
+def test_report_pdf_has_every_cell_the_header_on_each_page_and_the_same_bytes_each_time():
+    import pypdf
+
+    from generators.kit.tablepdf import report_pdf
+
+    view = _view(120, overdue={7})
+    data = report_pdf(view, view["title"])
+    assert report_pdf(view, view["title"]) == data  # no creation date or random id in the bytes
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 3 and reader.metadata.title == view["title"]
+    assert reader.trailer["/Root"]["/Lang"] == "ru"
+    pages = [p.extract_text() for p in reader.pages]
+    assert all("ФИО" in p and "основание" in p for p in pages)  # the header row repeats on every page
+    text = re.sub(r"\s+", " ", "\n".join(pages))
+    assert all(f"Әбілова Ұлжан {i:04d}" in text for i in range(120))
+    assert "по состоянию на 23.11.2026" in text and "Примечание один" in text and "Основание: Приказ № 95" in text
+    assert "! просрочено (1)" in text and "Тестовый отчёт «Ә»" in text
+    empty = _view(0)
+    assert "нет строк" in _pdf_text(report_pdf(empty, empty["title"]))
+
+
+def test_report_columns_are_as_wide_as_their_text_and_fill_the_page():
+    """CSS's automatic table layout: a column never narrower than its longest word; short tables
+    share the page in proportion to their lines; the widths always add up to the page."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from generators.kit.tablepdf import FAMILY, FONT_SIZE, _register_fonts, column_widths
+
+    _register_fonts()
+    font = FAMILY
+    short = [["a", "bbbb"], ["cc", "dddddddd"]]
+    w = column_widths(short, [font, font], 500, 4)
+    assert sum(w) == pytest.approx(500) and w[1] > w[0] * 3
+    long = "слово " * 200
+    rows = [["Жетілдіру", long, "x"], ["мерзімі", "қысқа", "y"]]
+    w = column_widths(rows, [font, font], 400, 4, {2: 20})
+    assert sum(w) == pytest.approx(400) and w[2] == 20
+    assert w[0] >= stringWidth("Жетілдіру", font, FONT_SIZE) + 4  # the longest word fits
+    assert w[1] > w[0]  # the long text takes the room left
