@@ -7,12 +7,16 @@ every passed listener of a finished cohort holds a certificate, a few revoked an
   - rebuild: one certificate of one cohort revoked (biliktilik.issuing.revoke: its cohort file
     and the ledger change), then `biliktilik build` again with the cache of the cold build;
   - baseline (--baseline DIR, a checkout of another commit, e.g. the first wave's 2ab2f63 made
-    with `git worktree add /tmp/wave1 2ab2f63`): its `biliktilik build` run the same way on the same
-    data, cold, with its own empty cache; every figure is printed with its ratio to that build.
+    with `git worktree add /tmp/wave1 2ab2f63`, with its own .venv): its `biliktilik build` run the
+    same way, cold, with its own empty cache, on the same data when its validator accepts them, else
+    on its own synth data of as many listeners (the first wave's: no certificates; the line says
+    which); every figure is printed with its ratio to that build.
 Each build runs as a subprocess of a small wrapper that reports the build's wall time, CPU time
-(user + sys of the build and its worker processes; CPU / wall = cores used) and peak RSS
-(resource.getrusage(RUSAGE_CHILDREN).ru_maxrss: the largest single process, workers included),
-with os.getloadavg() beside it (the machine is shared).
+(user + sys of the build and its worker processes; CPU / wall = cores used), the share of
+half-second samples in which the machine's cores were all at least 90 % busy (/proc/stat: run it
+on an otherwise idle machine), peak memory as the largest sum of PSS over the build's process tree
+(/proc/PID/smaps_rollup, sampled every 0.5 s: pages shared by forked workers counted once), and the
+largest single process's RSS (getrusage), with os.getloadavg() beside it.
 
     .venv/bin/python bench/build.py [--listeners 10000 30000 60000] [--jobs N] [--baseline /tmp/wave1]
 """
@@ -39,12 +43,57 @@ from biliktilik.validate import validate  # noqa: E402
 
 _WRAPPER = r"""
 import json, os, resource, subprocess, sys, time
+
+def tree(root):
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                kids.setdefault(int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
+            except (OSError, IndexError):
+                pass
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += kids.get(pid, [])
+    return out
+
+def pss_mb(pids):
+    total = 0
+    for pid in pids:
+        try:
+            for row in open(f"/proc/{pid}/smaps_rollup"):
+                if row.startswith("Pss:"):
+                    total += int(row.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+def busy():
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f) - f[3] - f[4], sum(f)
+
 t = time.perf_counter()
-proc = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True)
+proc = subprocess.Popen(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+import threading
+out = []
+reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))
+reader.start()
+peak, cores, last = 0.0, [], busy()
+while proc.poll() is None:
+    time.sleep(0.5)
+    peak = max(peak, pss_mb(tree(proc.pid)))
+    now = busy()
+    if now[1] > last[1]:
+        cores.append((now[0] - last[0]) / (now[1] - last[1]) * os.cpu_count())
+    last = now
+reader.join()
 wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": proc.returncode, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024,
-                  "load": os.getloadavg()[0], "tail": (proc.stdout + proc.stderr)[-600:]}))
+                  "pss_mb": peak, "busy": sum(c >= 0.9 * os.cpu_count() for c in cores) / max(len(cores), 1),
+                  "load": os.getloadavg()[0], "tail": out[0][-600:]}))
 """
 
 
@@ -65,10 +114,26 @@ def run_build(checkout: Path, data: Path, out: Path, cache: Path, jobs: int | No
     return result
 
 
+def baseline_data(checkout: Path, data: Path, own: Path, n: int) -> tuple[Path, str]:
+    """The data the baseline builds: ours when its validator accepts them, else its own synth's of
+    the same number of listeners (the first wave's schemas know neither today's rule keys nor issued
+    certificates: its synth issues none, so its build has no verification pages, credentials or
+    certificate PDFs, and a ratio to it understates what ours does), with a note saying which."""
+    python = checkout / ".venv" / "bin" / "python"
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    if subprocess.run([str(python), "-m", "biliktilik", "validate", "--data", str(data)], cwd=checkout, env=env,
+                      capture_output=True).returncode == 0:
+        return data, "  (the same data)"
+    subprocess.run([str(python), "-m", "biliktilik", "synth", "--listeners", str(n), "--out", str(own)], cwd=checkout,
+                   env=env, check=True, capture_output=True)
+    return own, "  (its own synth data of as many listeners: no certificates issued, so no verification pages or certificate PDFs)"
+
+
 def line(label: str, r: dict, base: dict | None) -> str:
     ratio = f"  x{r['wall'] / base['wall']:.2f} of baseline wall" if base else ""
     return (f"{label:<34} wall {r['wall']:7.1f}s  cpu {r['cpu']:7.1f}s  cores {r['cpu'] / r['wall']:.2f}  "
-            f"peak RSS {r['rss_mb']:6.0f} MB  load {r['load']:.1f}{ratio}")
+            f"all cores busy {r['busy'] * 100:3.0f}% of the time  peak memory {r['pss_mb']:6.0f} MB (PSS, all processes; "
+            f"largest process {r['rss_mb']:5.0f} MB RSS)  load {r['load']:.1f}{ratio}")
 
 
 def revoke_one(data: Path) -> str:
@@ -95,8 +160,9 @@ def main():
             print(synthesize(data, n), flush=True)
             base = None
             if args.baseline and n <= args.baseline_up_to:
-                base = run_build(args.baseline, data, work / f"base-{n}", work / f"base-cache-{n}", None)
-                print(line(f"{n:,} baseline cold", base, None), flush=True)
+                base_data, note = baseline_data(args.baseline, data, work / f"base-data-{n}", n)
+                base = run_build(args.baseline, base_data, work / f"base-{n}", work / f"base-cache-{n}", None)
+                print(line(f"{n:,} baseline cold", base, None) + note, flush=True)
                 shutil.rmtree(work / f"base-{n}", ignore_errors=True)
             cold = run_build(ROOT, data, work / f"out-{n}", work / f"cache-{n}", args.jobs)
             cold["n"] = n

@@ -28,6 +28,7 @@ fonts are the files in templates/fonts, and the same data gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -147,12 +148,15 @@ def issued_text(d: dt.date | None) -> dict:
 QR_MASK = 2  # a fixed mask: any mask decodes; choosing the "best" of 8 costs 6 ms a code in pure Python
 
 
-def qr_matrix(data: str) -> list[list[bool]]:
-    """The QR code's modules, with the 4-module quiet zone (error correction M)."""
+@functools.lru_cache(maxsize=4096)
+def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's modules (rows of booleans, dark = True), with the 4-module quiet zone (error
+    correction M). Remembered for the last 4,096 addresses: a cohort's certificates are drawn twice
+    (the full PDF and the values for pre-printed blanks), and pure-Python encoding costs 1 to 2 ms."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1, mask_pattern=QR_MASK)
     qr.add_data(data)
     qr.make(fit=True)
-    return qr.get_matrix()
+    return tuple(tuple(row) for row in qr.get_matrix())
 
 
 def _runs(matrix):
