@@ -27,6 +27,7 @@ fonts are the files in templates/fonts, and the same data gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -368,17 +369,26 @@ class Renderer(WeasyRenderer):
     """The Jinja2 environment, the fonts and the stylesheet, made once; each programme's form laid
     out once and kept; the faces and their subsets for the text drawn over the forms."""
 
-    def __init__(self):
-        from weasyprint import CSS
-
+    def __init__(self, cache=None):
+        """``cache``: the build's biliktilik.build.cache.OutputCache (or None): each programme's laid-out
+        form is kept there, so that a rebuild draws on it without loading WeasyPrint."""
         super().__init__(TEMPLATES, [(family, weight, style, FACES[key]) for family, weight, style, key in _FONT_FACES],
                          "the certificates", keep_trailing_newline=True)
         self.env.globals["L"] = _labels()
-        # parsed once, used by every document
-        self.css = CSS(string=self.font_css + "\n" + (TEMPLATES / "certificates.css").read_text(encoding="utf-8"),
-                       base_url=str(TEMPLATES), font_config=self.font_config)
+        self._css = None
+        self.cache = cache
         self.forms: dict[str, Form] = {}
         self._faces: dict[str, Face] = {}
+
+    @property
+    def css(self):
+        """The certificates' stylesheet, parsed once on first use (WeasyPrint is imported then)."""
+        if self._css is None:
+            from weasyprint import CSS
+
+            self._css = CSS(string=self.font_css + "\n" + (TEMPLATES / "certificates.css").read_text(encoding="utf-8"),
+                            base_url=str(TEMPLATES), font_config=self.font_config)
+        return self._css
 
     def face(self, key: str) -> Face:
         if key not in self._faces:
@@ -408,26 +418,43 @@ class Renderer(WeasyRenderer):
         return v
 
     def form(self, c: Certificate) -> Form:
-        """The form of ``c``'s programme (all that its certificates share), laid out on first use."""
+        """The form of ``c``'s programme (all that its certificates share), laid out on first use, or
+        read from the build's cache (``FORM_KIND``: its PDF, page sizes and slots) where an earlier
+        build laid it out with the same templates, fonts and code."""
         key = json.dumps(c.form, ensure_ascii=False, sort_keys=True)
         if key not in self.forms:
             from pypdf import PdfReader
 
-            html = self.html("document.html", certificate=self.view(c, "form"), mode="form",
-                             title=c.form["topic"]["kk"])
-            doc = self.document(html)
-            slots: dict[str, Slot] = {}
-            for i, page in enumerate(doc.pages):
-                for box in page._page_box.descendants(placeholders=True):
-                    el = box.element
-                    ident = el.get("id") if el is not None else None
-                    if ident and ident.startswith("slot-") and ident[5:] not in slots and box.element_tag == "div":
-                        slots[ident[5:]] = Slot(i, box.border_box_x() * PX, box.border_box_y() * PX,
-                                                box.border_width() * PX, box.border_height() * PX,
-                                                _text_style(box.style))
-            _warn_if_crowded(doc, c)
-            reader = PdfReader(io.BytesIO(doc.write_pdf()))
-            self.forms[key] = Form(FormBlock(reader), [(p.width * PX, p.height * PX) for p in doc.pages], slots)
+            cache_key = self.cache.key(FORM_KIND, key) if self.cache is not None else None
+            kept = dict(self.cache.get(FORM_KIND, cache_key) or ()) if cache_key else {}
+            if "form.pdf" in kept and "form.json" in kept:
+                pdf, meta = kept["form.pdf"], json.loads(kept["form.json"])
+                sizes = [tuple(size) for size in meta["sizes"]]
+                slots = {name: Slot(page, x, y, w, h, TextStyle(**{**style, "color": tuple(style["color"])}))
+                         for name, (page, x, y, w, h, style) in meta["slots"].items()}
+                words = meta["crowded"]
+            else:
+                html = self.html("document.html", certificate=self.view(c, "form"), mode="form",
+                                 title=c.form["topic"]["kk"])
+                doc = self.document(html)
+                slots = {}
+                for i, page in enumerate(doc.pages):
+                    for box in page._page_box.descendants(placeholders=True):
+                        el = box.element
+                        ident = el.get("id") if el is not None else None
+                        if ident and ident.startswith("slot-") and ident[5:] not in slots and box.element_tag == "div":
+                            slots[ident[5:]] = Slot(i, box.border_box_x() * PX, box.border_box_y() * PX,
+                                                    box.border_width() * PX, box.border_height() * PX,
+                                                    _text_style(box.style))
+                words = crowded(doc)
+                pdf, sizes = doc.write_pdf(), [(p.width * PX, p.height * PX) for p in doc.pages]
+                if cache_key:
+                    meta = {"sizes": sizes, "crowded": words,
+                            "slots": {name: [s.page, s.x, s.y, s.w, s.h, dataclasses.asdict(s.style)]
+                                      for name, s in slots.items()}}
+                    self.cache.put(FORM_KIND, cache_key, [("form.pdf", pdf), ("form.json", json.dumps(meta).encode())])
+            _warn_if_crowded(words, c)
+            self.forms[key] = Form(FormBlock(PdfReader(io.BytesIO(pdf))), sizes, slots)
         return self.forms[key]
 
 
@@ -451,8 +478,7 @@ def crowded(doc) -> list[str]:
             and b.position_x < x1 and b.position_x + b.width > x0 and b.position_y < y1 and b.position_y + b.height > y0]
 
 
-def _warn_if_crowded(doc, c: Certificate):
-    words = crowded(doc)
+def _warn_if_crowded(words: list[str], c: Certificate):
     if words:
         log.warning(_("certificates of {cohort}: the topic is too long for the page, «{words}» runs into the QR "
                       "code; shorten the programme's title or print onto the blank forms (--blank)").format(
@@ -799,6 +825,7 @@ def render_all(ds, facts, site_url: str, **options) -> dict[str, bytes]:
 
 
 CACHE_KIND = "certificates"
+FORM_KIND = "certificate-form"  # a programme's laid-out form in the output cache (Renderer.form)
 PARALLEL_FROM = 4  # cohorts to render; below this a pool costs more than it saves
 CHUNK_COHORTS = 16  # at most this many cohorts of one programme go to a worker at once
 _JOB: tuple | None = None  # (renderer, groups, positions): set before the worker processes fork
@@ -880,7 +907,7 @@ def files(ctx):
         log.info("certificates: %d certificate(s), %d of %d cohort(s) rendered", len(certs), len(todo), len(groups))
         if not todo:
             return
-        _JOB = (Renderer(), groups, positions)
+        _JOB = (Renderer(cache), groups, positions)
         try:
             def done(i, produced):
                 if cache is None:
