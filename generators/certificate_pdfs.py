@@ -139,11 +139,16 @@ def _date(value) -> dt.date | None:
 
 
 def issued_text(d: dt.date | None) -> dict:
-    """«17» қазан 2025 жыл / «17» октября 2025 года (the forms' "Берілген күні" line)."""
+    """«17» қазан 2025 жыл / «17» октября 2025 года (the forms' "Берілген күні" line): {"kk", "ru"}."""
+    return dict(_issued_text(d))
+
+
+@functools.lru_cache(maxsize=1024)
+def _issued_text(d: dt.date | None) -> tuple:
     if d is None:
-        return {"kk": "", "ru": ""}
-    return {lang: _labels()[lang]["issued_date"].format(day=f"{d.day:02d}", month=format_date(d, "MMMM", locale=lang),
-                                                        year=d.year) for lang in ("kk", "ru")}
+        return (("kk", ""), ("ru", ""))
+    return tuple((lang, _labels()[lang]["issued_date"].format(day=f"{d.day:02d}", month=format_date(d, "MMMM", locale=lang),
+                                                               year=d.year)) for lang in ("kk", "ru"))
 
 
 QR_MASK = 2  # a fixed mask: any mask decodes; choosing the "best" of 8 costs 6 ms a code in pure Python

@@ -77,15 +77,18 @@ PDF_ROWS = 1000
 REPORT_KIND = "report"
 
 
-def _report_key(cache, rep: R.Report, csv_text: str, views: list[dict]) -> str | None:
-    """The cache key of one report's files: its name, its CSV (every column of every row, raw), what
-    each language's HTML and PDF show (``report_view``: titles, formatted rows, overdue flags, notes,
-    sources, the as-of date) and, for a calendar, its deadlines (their repr: the iCalendar events); None without
-    a cache or when a part cannot be keyed."""
+def _report_key(cache, rep: R.Report, langs, html: bool, ics: bool) -> str | None:
+    """The cache key of one report's files: the report itself (its name, kind, titles, columns, every
+    row with its raw values, notes, sources, as-of date and, for a calendar, its deadlines as their
+    repr: the iCalendar events), the languages it is written in and which files it has; the CSV, HTML
+    and PDFs are functions of these and of the code (in every key). None without a cache or when a
+    value cannot be keyed (the files are then made and written every time)."""
     if cache is None:
         return None
     try:
-        return cache.key(REPORT_KIND, rep.name, csv_text, views, [repr(d) for d in rep.deadlines] if rep.kind == "calendar" else None)
+        return cache.key(REPORT_KIND, rep.name, rep.kind, rep.title, rep.columns, rep.rows, rep.as_of, rep.notes,
+                         rep.sources, rep.order, [repr(d) for d in rep.deadlines] if rep.kind == "calendar" else None,
+                         list(langs), html, ics, PDF_ROWS)
     except TypeError:
         return None
 
@@ -110,22 +113,21 @@ def files(ctx):
     jobs, written, pending = [], [], {}
     linked = 0
 
-    def one(rep: R.Report, langs, pdf_langs, ics: bool):
-        """The files of ``rep``: from the cache, or made now (PDFs queued as jobs)."""
+    def one(rep: R.Report, langs, pdf_langs, ics: bool, html: bool):
+        """The files of ``rep`` in ``langs``: from the cache, or made now (PDFs queued as jobs)."""
         nonlocal linked
-        csv_text = rep.csv()
-        views = {lang: report_view(rep, lang) for lang in langs}
-        key = _report_key(cache, rep, csv_text, [views[lang] for lang in langs])
+        key = _report_key(cache, rep, langs, html, ics)
         if key is not None and cache.link(REPORT_KIND, key, ctx.print.root, claim=ctx.print.claim) is not None:
             linked += 1
-            return views
+            return
+        csv_text = rep.csv()
+        views = {lang: report_view(rep, lang) for lang in langs}
         made = [(f"{REPORTS}/{rep.name}.csv", csv_text.encode("utf-8"))]
-        for lang in langs:
-            if lang in html_of:
-                made.append((f"{REPORTS}/{rep.name}.{lang}.html", _page(renderer, views[lang]).encode("utf-8")))
+        if html:
+            made += [(f"{REPORTS}/{rep.name}.{lang}.html", _page(renderer, views[lang]).encode("utf-8")) for lang in langs]
         if ics:
             made += [(f"{REPORTS}/{rep.name}.{lang}.ics", rep.ics(lang).encode("utf-8")) for lang in LANGUAGES]
-        pdfs = [(f"{REPORTS}/{rep.name}.{lang}.pdf", views[lang], views[lang]["title"]) for lang in pdf_langs(views)]
+        pdfs = [(f"{REPORTS}/{rep.name}.{lang}.pdf", views[lang], views[lang]["title"]) for lang in pdf_langs]
         jobs.extend(pdfs)
         if key is None:
             for rel, data in made:
@@ -138,30 +140,30 @@ def files(ctx):
                 pending[rel] = group
             if not pdfs:
                 cache.store(REPORT_KIND, key, made, ctx.print.root)
-        return views
 
-    html_of = set(LANGUAGES)
-    for rep in reports:
-        views = one(rep, LANGUAGES, lambda v: [l for l in LANGUAGES if len(v[l]["rows"]) <= PDF_ROWS],
-                    rep.kind == "calendar")
+    def title(rep: R.Report, lang: str) -> str:
+        return rep.title.get(lang) or rep.title["en"]
+
+    for rep in reports:  # the country-wide reports: CSV, HTML in each language, PDFs up to PDF_ROWS rows
+        pdf_langs = list(LANGUAGES) if len(rep.rows) <= PDF_ROWS else []
+        one(rep, LANGUAGES, pdf_langs, rep.kind == "calendar", True)
         written.append((f"{rep.name}.csv", rep.title["en"]))
         for lang in LANGUAGES:
-            written.append((f"{rep.name}.{lang}.html", views[lang]["title"]))
-            if len(views[lang]["rows"]) <= PDF_ROWS:
-                written.append((f"{rep.name}.{lang}.pdf", views[lang]["title"]))
+            written.append((f"{rep.name}.{lang}.html", title(rep, lang)))
+            if lang in pdf_langs:
+                written.append((f"{rep.name}.{lang}.pdf", title(rep, lang)))
         if rep.kind == "calendar":
             for lang in LANGUAGES:
                 written.append((f"{rep.name}.{lang}.ics", rep.title.get(lang)))
-    html_of = set()  # per-cohort reports: a CSV and one PDF in the cohort's language, no HTML
-    for c in sorted(ds.cohorts.values(), key=lambda r: r.id):
+    for c in sorted(ds.cohorts.values(), key=lambda r: r.id):  # per cohort: a CSV and one PDF in its language
         if facts.of_cohort(c.id):
             rep = R.report("listener-lists", ds, facts, cohort=c.id)
             lang = c.data.get("language") if c.data.get("language") in LANGUAGES else LANGUAGES[0]
-            views = one(rep, [lang], lambda v, lang=lang: [lang], False)
-            written += [(f"{rep.name}.csv", rep.title["en"]), (f"{rep.name}.{lang}.pdf", views[lang]["title"])]
+            one(rep, [lang], [lang], False, False)
+            written += [(f"{rep.name}.csv", rep.title["en"]), (f"{rep.name}.{lang}.pdf", title(rep, lang))]
         if facts.of_cohort(c.id) and c.data["end"] <= facts.today:
             rep = R.report("nobd", ds, facts, cohort=c.id)
-            one(rep, [], lambda v: [], False)
+            one(rep, [], [], False, False)
             written.append((f"{rep.name}.csv", rep.title["en"]))
     # the country-wide reports hold a row per listener or certificate and take most of the time: largest
     # first, one job at a time per worker, streamed to disk (ctx.jobs processes)

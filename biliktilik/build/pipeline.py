@@ -272,8 +272,9 @@ def _merge_into(site: Output, folder: Path, under: str):
         site.written.add(rel)
 
 
-# The generators' files() in two forked "lanes" beside each other (and beside MkDocs).
-LANES = (("certificate_pdfs", "form_pdfs"), ("verification_pages", "check_pages", "report_files"))
+# The generators' files() in three forked "lanes" beside each other (and beside MkDocs): of about equal
+# length in a rebuild, where each mostly checks its cache (one cohort's PDFs; the credentials; the reports).
+LANES = (("certificate_pdfs", "form_pdfs"), ("verification_pages", "check_pages"), ("report_files",))
 
 
 class _KeepRecords(logging.Handler):
@@ -312,9 +313,9 @@ def _lane_child(ctx: Context, gens, conn, parent: int):
 
 
 def run_generators(ctx: Context, generators):
-    """Every generator's ``files(ctx)``: with ``ctx.jobs`` > 1 in two forked processes (``LANES``:
-    the certificate PDFs and forms in one, the verification pages, check files and reports in the
-    other; each generator still shares its many outputs among ``ctx.jobs`` workers), so that no
+    """Every generator's ``files(ctx)``: with ``ctx.jobs`` > 1 in forked processes (``LANES``:
+    the certificate PDFs and forms in one, the verification pages and check files in another, the
+    reports in a third; each generator still shares its many outputs among ``ctx.jobs`` workers), so that no
     stage waits for another on one core; the files each lane wrote are recorded in the parent's
     outputs (a file two generators write is a BuildError). With one job, or without fork, one after
     the other in this process. Raises what a generator raised (BuildError, OSError)."""
