@@ -397,7 +397,7 @@ class Renderer(WeasyRenderer):
 
     def face(self, key: str) -> Face:
         if key not in self._faces:
-            self._faces[key] = Face(FONTS / FACES[key])
+            self._faces[key] = Face(FONTS / FACES[key], self.cache)
         return self._faces[key]
 
     def html(self, template: str, **context) -> str:

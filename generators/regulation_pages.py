@@ -28,6 +28,7 @@ from biliktilik.i18n import _
 from biliktilik.model import regulation_text as rt
 from biliktilik.validate import coverage
 from generators.kit.addresses import form_urls
+from generators.kit import jinja
 from generators.kit.sitekit import (CHECKS, REGS_INDEX, esc_html, esc_md, front_matter, href, md_link, root_href,
                                    organisation_src, regulation_src, rule_label, rule_value, sort_key, text_of)
 
@@ -158,9 +159,8 @@ def environment() -> jinja2.Environment:
     The templates write Markdown with raw HTML: ``h`` escapes text for HTML (quotes too, as
     ``html.escape``), ``md`` escapes it for Markdown (:func:`esc_md`); anything else printed is
     autoescaped; ``is table`` tells an annex's table from its lines of text."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    env = jinja.environment(TEMPLATES, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                            lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["h"] = lambda text: Markup(esc_html(text))
     env.filters["md"] = lambda text: Markup(esc_md(text))
     env.tests["table"] = lambda value: isinstance(value, rt.Table)

@@ -54,6 +54,7 @@ from biliktilik.model.facts import Validity, certificate_validity, today
 from biliktilik.project import TEMPLATES as TEMPLATES_DIR
 from biliktilik.project import issuer_keys_file
 from generators.kit.addresses import verification_url
+from generators.kit import jinja
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,8 @@ def holder_name(holder: dict) -> str:
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja.environment(TEMPLATES, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                            lstrip_blocks=True)
     env.filters["dmy"] = dmy
     env.filters["ru_hours"] = ru_hours
     return env

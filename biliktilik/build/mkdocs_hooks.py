@@ -74,6 +74,14 @@ def on_config(config):
     return config
 
 
+def on_env(env, config, files):
+    """The theme's compiled templates kept between builds (generators.kit.jinja; a build chose the folder)."""
+    from generators.kit import jinja
+
+    env.bytecode_cache = jinja.bytecode_cache("mkdocs-theme", autoescape=env.autoescape)
+    return env
+
+
 def on_page_markdown(markdown, page, config, files):
     meta = page.meta or {}
     _escape_meta(meta)

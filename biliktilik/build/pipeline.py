@@ -312,62 +312,86 @@ def _lane_child(ctx: Context, gens, conn, parent: int):
         conn.close()
 
 
-def run_generators(ctx: Context, generators):
-    """Every generator's ``files(ctx)``: with ``ctx.jobs`` > 1 in forked processes (``LANES``:
-    the certificate PDFs and forms in one, the verification pages and check files in another, the
-    reports in a third; each generator still shares its many outputs among ``ctx.jobs`` workers), so that no
-    stage waits for another on one core; the files each lane wrote are recorded in the parent's
-    outputs (a file two generators write is a BuildError). With one job, or without fork, one after
-    the other in this process. Raises what a generator raised (BuildError, OSError)."""
-    import multiprocessing
+class _Lanes:
+    """Every generator's ``files(ctx)``: with ``ctx.jobs`` > 1 in forked processes started at once
+    (``LANES``: the certificate PDFs and forms in one, the verification pages and check files in
+    another, the reports in a third; each generator still shares its many outputs among ``ctx.jobs``
+    workers), so that no stage waits for another on one core, and the build goes on (the MkDocs
+    pages, MkDocs itself) while they run; ``finish()`` waits for them and records the files each
+    lane wrote in the parent's outputs (a file two generators write is a BuildError). With one job,
+    or without fork, ``finish()`` runs them one after the other in this process. ``finish()``
+    raises what a generator raised (BuildError, OSError)."""
 
-    gens = [g for g in generators if hasattr(g, "files")]
-    if ctx.jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for gen in gens:
-            log.info("files: %s", gen.__name__)
-            with ctx.progress.stage(gen.__name__.rsplit(".", 1)[-1]):
-                gen.files(ctx)
-        return
-    short = {g.__name__.rsplit(".", 1)[-1]: g for g in gens}
-    lanes = [[short.pop(n) for n in lane if n in short] for lane in LANES]
-    lanes[-1] += list(short.values())  # a generator LANES does not name: the last lane
-    fork = multiprocessing.get_context("fork")
-    runs = []
-    try:
-        for lane in (l for l in lanes if l):
-            here, there = fork.Pipe(duplex=False)
-            proc = fork.Process(target=_lane_child, args=(ctx, lane, there, os.getpid()), name="lane")
-            proc.start()
-            there.close()
-            runs.append((lane, proc, here))
-        results = []
-        with ctx.progress.stage("generators", total=len(runs)) as advance:
-            for lane, proc, conn in runs:
-                try:
-                    results.append(conn.recv())
-                except EOFError:
-                    results.append(("error", BuildError(
-                        f"{', '.join(g.__name__ for g in lane)}: the process stopped (exit code {proc.exitcode})")))
-                proc.join()
-                advance()
-        for status, value in results:
-            if status == "error":
-                raise value
-        for _, (site_rels, print_rels, timings, records) in results:
-            for record in records:
-                logging.getLogger(record.name).handle(record)
-            for out, rels in ((ctx.site, site_rels), (ctx.print, print_rels)):
-                for rel in rels:
-                    if rel in out.written:
-                        raise BuildError(_("two outputs want the same file {folder}/{rel}").format(folder=out.name, rel=rel))
-                    out.written.add(rel)
-            ctx.progress.timings += timings
-    finally:
-        for _, proc, conn in runs:
+    def __init__(self, ctx: Context, generators):
+        import multiprocessing
+
+        self.ctx = ctx
+        self.gens = [g for g in generators if hasattr(g, "files")]
+        self.runs = []
+        if ctx.jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        short = {g.__name__.rsplit(".", 1)[-1]: g for g in self.gens}
+        lanes = [[short.pop(n) for n in lane if n in short] for lane in LANES]
+        lanes[-1] += list(short.values())  # a generator LANES does not name: the last lane
+        fork = multiprocessing.get_context("fork")
+        try:
+            for lane in (l for l in lanes if l):
+                here, there = fork.Pipe(duplex=False)
+                proc = fork.Process(target=_lane_child, args=(ctx, lane, there, os.getpid()), name="lane")
+                proc.start()
+                there.close()
+                self.runs.append((lane, proc, here))
+        except BaseException:
+            self.close()
+            raise
+
+    def finish(self):
+        ctx = self.ctx
+        if not self.runs:
+            for gen in self.gens:
+                log.info("files: %s", gen.__name__)
+                with ctx.progress.stage(gen.__name__.rsplit(".", 1)[-1]):
+                    gen.files(ctx)
+            return
+        try:
+            results = []
+            with ctx.progress.stage("generators", total=len(self.runs)) as advance:
+                for lane, proc, conn in self.runs:
+                    try:
+                        results.append(conn.recv())
+                    except EOFError:
+                        results.append(("error", BuildError(
+                            f"{', '.join(g.__name__ for g in lane)}: the process stopped (exit code {proc.exitcode})")))
+                    proc.join()
+                    advance()
+            for status, value in results:
+                if status == "error":
+                    raise value
+            for site_rels, print_rels, timings, records in (value for _status, value in results):
+                for record in records:
+                    logging.getLogger(record.name).handle(record)
+                for out, rels in ((ctx.site, site_rels), (ctx.print, print_rels)):
+                    for rel in rels:
+                        if rel in out.written:
+                            raise BuildError(_("two outputs want the same file {folder}/{rel}").format(folder=out.name, rel=rel))
+                        out.written.add(rel)
+                ctx.progress.timings += timings
+        finally:
+            self.close()
+
+    def close(self):
+        """Stop the lanes that still run (after an error elsewhere)."""
+        for _lane, proc, conn in self.runs:
             if proc.is_alive():
                 proc.kill()
             proc.join()
             conn.close()
+        self.runs = []
+
+
+def run_generators(ctx: Context, generators):
+    """Every generator's ``files(ctx)`` (:class:`_Lanes`), waited for."""
+    _Lanes(ctx, generators).finish()
 
 
 def _nav_for(nav, lang):
@@ -457,6 +481,7 @@ PDF_GENERATORS = ("certificate_pdfs", "form_pdfs", "report_files")
 def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, strict,
            site_url, jobs, forms, progress, skip=()) -> Checked:
     from generators import GENERATORS
+    from generators.kit import jinja
 
     with progress.stage(N_("validate")):
         checked = validate(data_dir, cache_dir, use_cache, progress=progress)
@@ -464,23 +489,26 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
         raise InvalidData(checked.findings)
     cache = OutputCache((Path(cache_dir) if cache_dir else default_cache_dir(Path(data_dir))) / "outputs") \
         if use_cache else None
+    jinja.use_folder(cache.folder.parent / "jinja" if cache is not None else None)  # compiled templates
     config_file = Path(config_file or config_beside(Path(data_dir)))  # an instance's own, else the checkout's
     config = read_config(config_file)
     if site_url:
         config = {**config, "site_url": site_url}
-    site = prnt = work = mkdocs = None
+    site = prnt = work = mkdocs = lanes = None
     try:
         site, prnt = Output(site_dir, "site"), Output(print_dir, "print")
         work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
         ctx = Context(checked, config, site, prnt, root=config_file.parent, jobs=jobs, cache=cache,
                       progress=progress, filled_forms=forms)
+        # the generators' files first (forked lanes, with several jobs): they need no MkDocs page
+        lanes = _Lanes(ctx, [g for g in GENERATORS if g.__name__.rsplit(".", 1)[-1] not in skip])
         with progress.stage(N_("pages")):
             generate_pages(ctx, config_file, work)
-        mkdocs = _MkdocsRuns(ctx, config_file, strict)  # in parallel with the generators below
+        mkdocs = _MkdocsRuns(ctx, config_file, strict)  # in parallel with the generators
         if not mkdocs.parallel:
             mkdocs.finish()
             site.adopt(site.root)
-        run_generators(ctx, [g for g in GENERATORS if g.__name__.rsplit(".", 1)[-1] not in skip])
+        lanes.finish()
         if mkdocs.parallel:
             mkdocs.finish()
     except BaseException as exc:
@@ -492,6 +520,8 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
             raise BuildError(_("cannot write the output: {value}{where}; {site_dir}/ and {print_dir}/ were left as they were").format(value=exc.strerror or exc, where=where, site_dir=site_dir, print_dir=print_dir)) from None
         raise
     finally:
+        if lanes is not None:
+            lanes.close()
         if mkdocs is not None:
             mkdocs.close()
         if work is not None:

@@ -34,6 +34,7 @@ from markupsafe import Markup
 from biliktilik.findings import BuildError
 
 from generators.kit.sitekit import date_html, esc_html, esc_md, front_matter, paragraphs
+from generators.kit import jinja
 
 
 class LabelError(BuildError):
@@ -48,7 +49,7 @@ def labels(path: Path, languages: tuple[str, ...]) -> dict[str, dict]:
     string is allowed where a language needs no text). Raises LabelError with one line.
     """
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise LabelError(f"{path}: cannot read the labels: {exc}") from exc
     if not isinstance(raw, dict):
@@ -121,9 +122,8 @@ def _markdown_text(value):
 
 def environment(folder: Path) -> jinja2.Environment:
     """The environment for one folder of ``*.md.j2`` templates (see the module's table)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, finalize=_markdown_text,
-                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja.environment(folder, autoescape=True, undefined=jinja2.StrictUndefined, finalize=_markdown_text,
+                            keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(html=lambda v: Markup(esc_html(v)), md=lambda v: Markup(esc_md(v)), url=url,
                        jsonld=jsonld, code=code, paras=paras, bullets=bullets, fill_html=html_fill)
     env.globals.update(fill=md_fill, date_html=lambda d, lang: Markup(date_html(d, lang)),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,10 +239,13 @@ BASE_CHARS = frozenset(
 class Face:
     """A TrueType font file: advance widths for layout, and subsets of it for embedding."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, cache=None):
+        """``cache``: an output cache (biliktilik.build.cache.OutputCache) that keeps the subsets
+        between builds, so that a rebuild does not subset the fonts again; None: made every time."""
         from fontTools.ttLib import TTFont
 
         self.path = Path(path)
+        self.cache = cache
         tt = TTFont(str(path), recalcTimestamp=False, lazy=True)
         self.upem = tt["head"].unitsPerEm
         self.ascent = tt["hhea"].ascent
@@ -267,19 +271,38 @@ class Face:
         """The subset holding BASE_CHARS and ``chars``; made once per distinct set."""
         extra = frozenset(ch for ch in chars if ch not in BASE_CHARS and ord(ch) in self._advance)
         if extra not in self._subsets:
-            self._subsets[extra] = Subset(self, BASE_CHARS | extra)
+            self._subsets[extra] = Subset(self, BASE_CHARS | extra, self.cache)
         return self._subsets[extra]
+
+
+SUBSET_KIND = "font-subset"  # a subset's font file and glyph maps in the output cache
 
 
 class Subset(Block):
     """The glyphs of a Face for some characters, as a Type0 font: five objects from the base."""
 
-    def __init__(self, face: Face, chars: frozenset):
+    def __init__(self, face: Face, chars: frozenset, cache=None):
         super().__init__()
+        self.face = face
+        key = cache.key(SUBSET_KIND, face.path.name, "".join(sorted(chars))) if cache is not None else None
+        kept = dict(cache.get(SUBSET_KIND, key) or ()) if key else {}
+        if "font.ttf" in kept and "glyphs.json" in kept:  # the subset an earlier build made of this font
+            glyphs = json.loads(kept["glyphs.json"])
+            self.data = kept["font.ttf"]
+            self.gid = {int(cp): gid for cp, gid in glyphs["gid"]}
+            self.widths = {int(gid): width for gid, width in glyphs["widths"]}
+        else:
+            self._make(face, chars)
+            if key:
+                glyphs = {"gid": list(self.gid.items()), "widths": list(self.widths.items())}  # in their order
+                cache.put(SUBSET_KIND, key, [("font.ttf", self.data), ("glyphs.json", json.dumps(glyphs).encode())])
+        digest = hashlib.sha256(self.data).digest()
+        self.name = "".join(chr(65 + b % 26) for b in digest[:6]) + "+" + face.ps_name
+
+    def _make(self, face: Face, chars: frozenset):
         from fontTools import subset as ftsubset
         from fontTools.ttLib import TTFont
 
-        self.face = face
         options = ftsubset.Options()
         options.layout_features = []
         options.hinting = False
@@ -303,8 +326,6 @@ class Subset(Block):
         hmtx = font["hmtx"].metrics
         self.gid = {cp: font.getGlyphID(g) for cp, g in cmap.items()}
         self.widths = {font.getGlyphID(g): hmtx[g][0] for g in font.getGlyphOrder()}
-        digest = hashlib.sha256(self.data).digest()
-        self.name = "".join(chr(65 + b % 26) for b in digest[:6]) + "+" + face.ps_name
 
     def encode(self, text: str) -> bytes:
         """Text as the 2-byte glyph ids of Identity-H, in hex (a missing character shows .notdef)."""

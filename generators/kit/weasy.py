@@ -20,6 +20,7 @@ from biliktilik.files import write_atomically
 from biliktilik.findings import BuildError
 from biliktilik.i18n import _
 from biliktilik.project import FONTS, TEMPLATES
+from generators.kit import jinja
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ class WeasyRenderer:
 
     def __init__(self, folder: Path, faces, what: str, keep_trailing_newline: bool = False):
         self.folder = folder
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
-                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=keep_trailing_newline)
+        self.env = jinja.environment(folder, autoescape=True, undefined=jinja2.StrictUndefined,
+                                     keep_trailing_newline=keep_trailing_newline)
         self._font_config = None
         self.font_css = font_faces(faces, what)
 
