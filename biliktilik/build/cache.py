@@ -36,8 +36,8 @@ from pathlib import Path
 from biliktilik.files import write_atomically
 from biliktilik.project import ROOT, TEMPLATES
 
-_LIBRARIES = ("jinja2", "markupsafe", "weasyprint", "pydyf", "fonttools", "pypdf", "qrcode", "joserfc", "rfc8785",
-              "cryptography", "mkdocs", "mkdocs-material")
+_LIBRARIES = ("jinja2", "markupsafe", "weasyprint", "pydyf", "fonttools", "pypdf", "reportlab", "qrcode", "joserfc",
+              "rfc8785", "cryptography", "mkdocs", "mkdocs-material")
 
 
 @lru_cache(maxsize=1)
