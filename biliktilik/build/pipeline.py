@@ -8,6 +8,7 @@ Progress goes to stderr (biliktilik.progress)."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -500,7 +501,10 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
         work = Path(tempfile.mkdtemp(prefix="biliktilik-docs-"))
         ctx = Context(checked, config, site, prnt, root=config_file.parent, jobs=jobs, cache=cache,
                       progress=progress, filled_forms=forms)
-        # the generators' files first (forked lanes, with several jobs): they need no MkDocs page
+        # the generators' files first (forked lanes, with several jobs): they need no MkDocs page.
+        # The records so far are frozen for the garbage collector: a forked process that collects
+        # would otherwise write to (and so copy) every page of them (peak memory, issue 12)
+        gc.freeze()
         lanes = _Lanes(ctx, [g for g in GENERATORS if g.__name__.rsplit(".", 1)[-1] not in skip])
         with progress.stage(N_("pages")):
             generate_pages(ctx, config_file, work)
@@ -520,6 +524,7 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
             raise BuildError(_("cannot write the output: {value}{where}; {site_dir}/ and {print_dir}/ were left as they were").format(value=exc.strerror or exc, where=where, site_dir=site_dir, print_dir=print_dir)) from None
         raise
     finally:
+        gc.unfreeze()
         if lanes is not None:
             lanes.close()
         if mkdocs is not None:
