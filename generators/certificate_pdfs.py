@@ -432,13 +432,16 @@ class Renderer(WeasyRenderer):
 
             cache_key = self.cache.key(FORM_KIND, key) if self.cache is not None else None
             kept = dict(self.cache.get(FORM_KIND, cache_key) or ()) if cache_key else {}
-            if "form.pdf" in kept and "form.json" in kept:
+            try:  # an entry that does not read as one (damaged on disk) is laid out again
                 pdf, meta = kept["form.pdf"], json.loads(kept["form.json"])
                 sizes = [tuple(size) for size in meta["sizes"]]
                 slots = {name: Slot(page, x, y, w, h, TextStyle(**{**style, "color": tuple(style["color"])}))
                          for name, (page, x, y, w, h, style) in meta["slots"].items()}
-                words = meta["crowded"]
-            else:
+                words = list(meta["crowded"])
+                block = FormBlock(PdfReader(io.BytesIO(pdf)))
+            except Exception:  # noqa: BLE001 - any damage: a miss
+                kept = {}
+            if not kept:
                 html = self.html("document.html", certificate=self.view(c, "form"), mode="form",
                                  title=c.form["topic"]["kk"])
                 doc = self.document(html)
@@ -458,8 +461,9 @@ class Renderer(WeasyRenderer):
                             "slots": {name: [s.page, s.x, s.y, s.w, s.h, dataclasses.asdict(s.style)]
                                       for name, s in slots.items()}}
                     self.cache.put(FORM_KIND, cache_key, [("form.pdf", pdf), ("form.json", json.dumps(meta).encode())])
+                block = FormBlock(PdfReader(io.BytesIO(pdf)))
             _warn_if_crowded(words, c)
-            self.forms[key] = Form(FormBlock(PdfReader(io.BytesIO(pdf))), sizes, slots)
+            self.forms[key] = Form(block, sizes, slots)
         return self.forms[key]
 
 

@@ -286,12 +286,14 @@ class Subset(Block):
         self.face = face
         key = cache.key(SUBSET_KIND, face.path.name, "".join(sorted(chars))) if cache is not None else None
         kept = dict(cache.get(SUBSET_KIND, key) or ()) if key else {}
-        if "font.ttf" in kept and "glyphs.json" in kept:  # the subset an earlier build made of this font
+        try:  # the subset an earlier build made of this font; a damaged entry is made again
             glyphs = json.loads(kept["glyphs.json"])
             self.data = kept["font.ttf"]
-            self.gid = {int(cp): gid for cp, gid in glyphs["gid"]}
-            self.widths = {int(gid): width for gid, width in glyphs["widths"]}
-        else:
+            self.gid = {int(cp): int(gid) for cp, gid in glyphs["gid"]}
+            self.widths = {int(gid): int(width) for gid, width in glyphs["widths"]}
+        except (KeyError, ValueError, TypeError):
+            kept = {}
+        if not kept:
             self._make(face, chars)
             if key:
                 glyphs = {"gid": list(self.gid.items()), "widths": list(self.widths.items())}  # in their order
