@@ -60,15 +60,16 @@ def tree(root):
     return out
 
 def pss_mb(pids):
-    total = 0
+    total, each = 0, []
     for pid in pids:
         try:
             for row in open(f"/proc/{pid}/smaps_rollup"):
                 if row.startswith("Pss:"):
                     total += int(row.split()[1])
+                    each.append((int(row.split()[1]) // 1024, pid))
         except OSError:
             pass
-    return total / 1024
+    return total / 1024, sorted(each, reverse=True)
 
 def busy():
     f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
@@ -80,10 +81,12 @@ import threading
 out = []
 reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))
 reader.start()
-peak, cores, last = 0.0, [], busy()
+peak, at_peak, cores, last = 0.0, [], [], busy()
 while proc.poll() is None:
     time.sleep(0.5)
-    peak = max(peak, pss_mb(tree(proc.pid)))
+    total, each = pss_mb(tree(proc.pid))
+    if total > peak:
+        peak, at_peak = total, each
     now = busy()
     if now[1] > last[1]:
         cores.append((now[0] - last[0]) / (now[1] - last[1]) * os.cpu_count())
@@ -92,7 +95,7 @@ reader.join()
 wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": proc.returncode, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mb": ru.ru_maxrss / 1024,
-                  "pss_mb": peak, "busy": sum(c >= 0.9 * os.cpu_count() for c in cores) / max(len(cores), 1),
+                  "pss_mb": peak, "at_peak": [mb for mb, _pid in at_peak], "busy": sum(c >= 0.9 * os.cpu_count() for c in cores) / max(len(cores), 1),
                   "load": os.getloadavg()[0], "tail": out[0][-600:]}))
 """
 
@@ -133,7 +136,8 @@ def line(label: str, r: dict, base: dict | None) -> str:
     ratio = f"  x{r['wall'] / base['wall']:.2f} of baseline wall" if base else ""
     return (f"{label:<34} wall {r['wall']:7.1f}s  cpu {r['cpu']:7.1f}s  cores {r['cpu'] / r['wall']:.2f}  "
             f"all cores busy {r['busy'] * 100:3.0f}% of the time  peak memory {r['pss_mb']:6.0f} MB (PSS, all processes; "
-            f"largest process {r['rss_mb']:5.0f} MB RSS)  load {r['load']:.1f}{ratio}")
+            f"largest process {r['rss_mb']:5.0f} MB RSS)  load {r['load']:.1f}{ratio}"
+            + (f"\n{'':<34} at the peak, each process's PSS (MB): {r['at_peak']}" if r.get("at_peak") else ""))
 
 
 def revoke_one(data: Path) -> str:
