@@ -134,6 +134,9 @@ class InvalidData(BiliktilikError):
         errors = sum(f.severity == "error" for f in findings)
         super().__init__(_("{errors} in the data; nothing was built").format(errors=count_errors(errors)))
 
+    def __reduce__(self):  # through a pipe from a build's lane or worker: with its findings
+        return (InvalidData, (self.findings,))
+
 
 class Busy(BiliktilikError):
     """Another biliktilik process holds the lock of the folder this command would write."""

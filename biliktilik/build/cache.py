@@ -37,7 +37,7 @@ from biliktilik.files import write_atomically
 from biliktilik.project import ROOT, TEMPLATES
 
 _LIBRARIES = ("jinja2", "markupsafe", "weasyprint", "pydyf", "fonttools", "pypdf", "reportlab", "qrcode", "joserfc",
-              "rfc8785", "cryptography", "mkdocs", "mkdocs-material")
+              "rfc8785", "cryptography", "mkdocs", "mkdocs-material", "babel", "PyICU")
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +53,12 @@ def code_version() -> str:
             h.update(f"{lib}={metadata.version(lib)}\0".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{lib}=none\0".encode())
+    try:  # the ICU library PyICU was built against: it orders every alphabetical list
+        import icu
+
+        h.update(f"icu={icu.ICU_VERSION}\0".encode())
+    except ImportError:
+        h.update(b"icu=none\0")
     return h.hexdigest()
 
 
@@ -93,6 +99,8 @@ class OutputCache:
             while i < len(blob):
                 nl = blob.index(b"\n", i)
                 a, b = blob[i:nl].split(b":")
+                if not (a.isdigit() and b.isdigit()):
+                    raise ValueError("not a length")
                 start = nl + 1
                 rel_end = start + int(a)
                 end = rel_end + int(b)

@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 
 from biliktilik.findings import BuildError, InvalidData
-from biliktilik.build.cache import OutputCache
+from biliktilik.build.cache import OutputCache, code_version
 from biliktilik.build.output import Output, journal_for, publish_together, recover, sweep_previous
 from biliktilik.files import folder_lock
 from biliktilik.load.dataset import default_cache_dir
@@ -496,7 +496,8 @@ def _build(data_dir, site_dir, print_dir, config_file, cache_dir, use_cache, str
         raise InvalidData(checked.findings)
     cache = OutputCache((Path(cache_dir) if cache_dir else default_cache_dir(Path(data_dir))) / "outputs") \
         if use_cache else None
-    jinja.use_folder(cache.folder.parent / "jinja" if cache is not None else None)  # compiled templates
+    # compiled templates, per code version (filters and library versions shape the compiled code)
+    jinja.use_folder(cache.folder.parent / "jinja" / code_version()[:16] if cache is not None else None)
     config_file = Path(config_file or config_beside(Path(data_dir)))  # an instance's own, else the checkout's
     config = read_config(config_file)
     if site_url:

@@ -18,12 +18,20 @@ _FOLDER: list[Path | None] = [None]
 
 def use_folder(folder: Path | None):
     """Keep compiled templates under ``folder`` from now on (this process and those it forks);
-    None: keep none."""
+    None: keep none. The caller gives a folder per code version (the compiled code also depends on
+    the filters' Python code and the libraries' versions, which Jinja2 does not check)."""
     _FOLDER[0] = Path(folder) if folder is not None else None
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """A cache that only costs a compilation when its folder cannot be written."""
+    """A cache whose failures only cost a compilation: a file that cannot be read back (damaged,
+    truncated) is a miss, a folder that cannot be written is no cache."""
+
+    def load_bytecode(self, bucket):
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - any damage: compile the template again
+            bucket.reset()
 
     def dump_bytecode(self, bucket):
         try:
