@@ -147,19 +147,15 @@ class OutputCache:
             pass
         else:
             if source is not None:  # the same bytes are a blob already: the file becomes a link to it
-                try:
-                    tmp = f"{source}.{os.getpid()}.link"
-                    os.link(path, tmp)
-                    os.replace(tmp, source)
-                except OSError:
-                    pass
+                _relink(path, source)
             return sha, path, st
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if source is not None:
             try:
                 os.link(source, path)
                 return sha, path, os.lstat(path)
-            except FileExistsError:
+            except FileExistsError:  # another process made the blob just now (kk and ru share files)
+                _relink(path, source)
                 return sha, path, os.lstat(path)
             except OSError:
                 pass  # another file system, too many links: write it
@@ -213,6 +209,17 @@ class OutputCache:
             place(self._blob_path(sha), os.path.join(root, rel))
         self.hits += 1
         return [e[0] for e in entries]
+
+
+def _relink(blob: str, source: str):
+    """Make ``source`` (a file holding the blob's bytes) a hard link to ``blob``, so that the next
+    build's link is the same inode; left as it is where that fails."""
+    try:
+        tmp = f"{source}.{os.getpid()}.link"
+        os.link(blob, tmp)
+        os.replace(tmp, source)
+    except OSError:
+        pass
 
 
 def _write_new(path: str, data: bytes):
