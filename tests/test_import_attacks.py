@@ -23,7 +23,7 @@ from openpyxl import Workbook, load_workbook
 from ruamel.yaml import YAML
 
 from biliktilik.load import iin as iin_check
-from conftest import CLI, DATA, ROOT, run_cli
+from conftest import CLI, DATA, run_cli
 
 COHORT = "2026-02-tor-ru"  # Russian, 5 listeners (l01..l05), programme with modules 1-5
 COHORT_FILE = f"data/cohorts/{COHORT}.yaml"
@@ -141,25 +141,25 @@ def _template(work, name="list.xlsx"):
     return work / name
 
 
-def test_one_cell_at_xfd1048576_is_refused_without_taking_memory(work):
+def _far_cell_workbook(path, row: int, column: int):
+    """A listener sheet (the headers in row 1) with one "x" at (row, column), saved at ``path``."""
     wb = Workbook()
     ws = wb.active
     for j, h in enumerate(HEADERS, start=1):
         ws.cell(1, j, h)
-    ws.cell(1048576, 16384, "x")
-    wb.save(work / "far.xlsx")
+    ws.cell(row, column, "x")
+    wb.save(path)
+
+
+def test_one_cell_at_xfd1048576_is_refused_without_taking_memory(work):
+    _far_cell_workbook(work / "far.xlsx", 1048576, 16384)
     assert (work / "far.xlsx").stat().st_size < 10_000
     _one_line_refusal(_limited_cli("import", "--dry-run", "--cohort", COHORT, work / "far.xlsx", cwd=work),
                       "far.xlsx", "reaches row 1048576")
 
 
 def test_a_far_cell_without_a_stated_dimension_is_refused_too(work):
-    wb = Workbook()
-    ws = wb.active
-    for j, h in enumerate(HEADERS, start=1):
-        ws.cell(1, j, h)
-    ws.cell(1048576, 1, "x")
-    wb.save(work / "far.xlsx")
+    _far_cell_workbook(work / "far.xlsx", 1048576, 1)
     with zipfile.ZipFile(work / "far.xlsx") as z:
         parts = {n: z.read(n) for n in z.namelist()}
     xml = parts["xl/worksheets/sheet1.xml"].decode()
